@@ -1,0 +1,322 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpt371.infra maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: s3_probe
+short_description: Prove an application host can use the 371GPT object storage (S3-compatible)
+version_added: 0.1.0
+description:
+  - Talks to the S3-compatible store the way the 371GPT services do and checks, in order, C(bucket) (the bucket
+    answers a HEAD), C(list) (objects can be listed), then, unless O(mode=read_only), C(write) (a uniquely named
+    probe object is stored), C(read) (read back, SHA-256 compared) and C(delete) (removed again).
+  - The probe object is always removed, also when a check after the write fails. It leaves nothing behind, so
+    the round trip runs in check mode too.
+  - Works with stores that reject the newer boto3 checksum headers, since checksums are only sent where an operation
+    requires them.
+  - Connection options fall back to the guide's C(STORAGE_*) environment variables, then to C(AWS_*).
+author:
+  - gpt371.infra maintainers
+extends_documentation_fragment:
+  - gpt371.infra.probe
+requirements:
+  - boto3 and botocore on the host that runs the module
+options:
+  endpoint_url:
+    description:
+      - URL of the S3-compatible endpoint. Falls back to E(STORAGE_ENDPOINT), then E(AWS_ENDPOINT_URL).
+      - Leave unset for AWS S3.
+    type: str
+  region:
+    description: Region name. Falls back to E(AWS_REGION), then E(AWS_DEFAULT_REGION).
+    type: str
+    default: us-east-1
+  access_key:
+    description: Access key id. Falls back to E(STORAGE_ACCESS_KEY), then E(AWS_ACCESS_KEY_ID).
+    type: str
+    required: true
+    aliases: [aws_access_key_id]
+  secret_key:
+    description: Secret key. Falls back to E(STORAGE_SECRET_KEY), then E(AWS_SECRET_ACCESS_KEY). Never logged.
+    type: str
+    required: true
+    aliases: [aws_secret_access_key]
+  session_token:
+    description: Session token for temporary credentials. Falls back to E(AWS_SESSION_TOKEN). Never logged.
+    type: str
+  bucket:
+    description: Bucket to probe. Falls back to E(STORAGE_BUCKET).
+    type: str
+    default: 371gpt-assets
+  prefix:
+    description: Key prefix of the probe object (for stores that only allow writes under a prefix).
+    type: str
+    default: ''
+  mode:
+    description: V(read_write) runs the write/read/delete round trip; V(read_only) stops after C(list).
+    type: str
+    default: read_write
+    choices: [read_write, read_only]
+  addressing_style:
+    description:
+      - V(path) puts the bucket in the URL path, which S3-compatible stores (MinIO, Ceph RGW, moto) expect.
+      - V(auto) uses V(path) when O(endpoint_url) is set and lets boto3 decide otherwise.
+    type: str
+    default: auto
+    choices: [auto, path, virtual]
+  validate_certs:
+    description: Verify the endpoint's TLS certificate.
+    type: bool
+    default: true
+  ca_bundle:
+    description: CA bundle (PEM) to verify the endpoint's certificate with.
+    type: path
+  request_timeout:
+    description: Seconds to wait to connect and for each answer.
+    type: float
+    default: 10.0
+seealso:
+  - module: amazon.aws.s3_object_info
+  - module: gpt371.infra.pg_probe
+  - module: gpt371.infra.xpipe_health
+'''
+
+EXAMPLES = r'''
+- name: Check object storage with the values of the app host's .env
+  gpt371.infra.s3_probe:
+    endpoint_url: "{{ storage_endpoint }}"
+    access_key: "{{ storage_access_key }}"
+    secret_key: "{{ storage_secret_key }}"
+    bucket: 371gpt-assets
+
+- name: A host that only reads models
+  gpt371.infra.s3_probe:
+    endpoint_url: https://s3.internal.example
+    ca_bundle: /etc/371gpt/ca.pem
+    access_key: "{{ reader_key }}"
+    secret_key: "{{ reader_secret }}"
+    prefix: models/
+    mode: read_only
+'''
+
+RETURN = r'''
+ok:
+  description: Whether every check passed.
+  returned: always
+  type: bool
+  sample: true
+checks:
+  description: One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: bucket, ok: true, detail: "371gpt-assets answers at http://10.0.0.20:9000", elapsed_ms: 9}]
+attempts:
+  description: Attempts made; transient failures (endpoint down, 5xx) are retried up to O(retries) times.
+  returned: always
+  type: int
+  sample: 1
+elapsed_ms:
+  description: Time of the whole run in milliseconds.
+  returned: always
+  type: int
+  sample: 80
+bucket:
+  description: The bucket probed.
+  returned: always
+  type: str
+  sample: 371gpt-assets
+endpoint_url:
+  description: The endpoint used (empty for AWS).
+  returned: always
+  type: str
+  sample: http://10.0.0.20:9000
+probe_key:
+  description: Key of the probe object written and removed again.
+  returned: when the write check ran
+  type: str
+  sample: .gpt371-probe/4f1c0e2b6f.bin
+sha256:
+  description: SHA-256 of the probe object, equal for the bytes written and read back.
+  returned: when the read check passed
+  type: str
+failed_check:
+  description: Name of the check that failed.
+  returned: on failure
+  type: str
+  sample: bucket
+cause:
+  description: Cause of the failure in plain words.
+  returned: on failure
+  type: str
+  sample: the secret key does not match the access key (signature rejected by http://10.0.0.20:9000)
+fix:
+  description: What to change.
+  returned: on failure
+  type: str
+  sample: check STORAGE_SECRET_KEY matches the provisioned value (outputs file / vault)
+msg:
+  description: C(<check> check failed after N attempts, <cause>, <fix>).
+  returned: on failure
+  type: str
+'''
+
+import hashlib
+import os
+import traceback
+import uuid
+
+from ansible.module_utils.basic import env_fallback
+from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure, ProbeModule
+from ansible_collections.gpt371.infra.plugins.module_utils._s3 import client_failure
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore import exceptions as boto_exc
+    HAS_BOTO3, BOTO3_ERROR = True, None
+except ImportError:
+    HAS_BOTO3, BOTO3_ERROR = False, traceback.format_exc()
+
+OPERATIONS = {'bucket': 'ListBucket', 'list': 'ListBucket', 'write': 'PutObject', 'read': 'GetObject',
+              'delete': 'DeleteObject'}
+
+
+class S3Probe(ProbeModule):
+    argument_spec = dict(
+        endpoint_url=dict(type='str', fallback=(env_fallback, ['STORAGE_ENDPOINT', 'AWS_ENDPOINT_URL'])),
+        region=dict(type='str', default='us-east-1', fallback=(env_fallback, ['AWS_REGION', 'AWS_DEFAULT_REGION'])),
+        access_key=dict(type='str', required=True, no_log=True, aliases=['aws_access_key_id'],
+                        fallback=(env_fallback, ['STORAGE_ACCESS_KEY', 'AWS_ACCESS_KEY_ID'])),
+        secret_key=dict(type='str', required=True, no_log=True, aliases=['aws_secret_access_key'],
+                        fallback=(env_fallback, ['STORAGE_SECRET_KEY', 'AWS_SECRET_ACCESS_KEY'])),
+        session_token=dict(type='str', no_log=True, fallback=(env_fallback, ['AWS_SESSION_TOKEN'])),
+        bucket=dict(type='str', default='371gpt-assets', fallback=(env_fallback, ['STORAGE_BUCKET'])),
+        prefix=dict(type='str', default=''),
+        mode=dict(type='str', default='read_write', choices=['read_write', 'read_only']),
+        addressing_style=dict(type='str', default='auto', choices=['auto', 'path', 'virtual']),
+        validate_certs=dict(type='bool', default=True),
+        ca_bundle=dict(type='path'),
+        request_timeout=dict(type='float', default=10.0),
+    )
+    required_libs = ((HAS_BOTO3, 'boto3', BOTO3_ERROR),)
+
+    def __init__(self):
+        super(S3Probe, self).__init__()
+        self.client = None
+        self.pending_key = None
+        p = self.params
+        self.results.update(bucket=p['bucket'], endpoint_url=p['endpoint_url'] or '')
+
+    def secrets(self):
+        return [self.params['secret_key'], self.params['session_token']]
+
+    def make_client(self):
+        p = self.params
+        style = p['addressing_style']
+        if style == 'auto':
+            style = 'path' if p['endpoint_url'] else 'auto'
+        timeout = self.deadline.bound(p['request_timeout'])
+        config = Config(
+            s3={'addressing_style': style}, signature_version='s3v4',
+            connect_timeout=timeout, read_timeout=timeout,
+            retries={'max_attempts': 1, 'mode': 'standard'},  # our own retry loop decides
+            request_checksum_calculation='when_required', response_checksum_validation='when_required')
+        verify = p['ca_bundle'] if (p['validate_certs'] and p['ca_bundle']) else p['validate_certs']
+        session = boto3.session.Session(
+            aws_access_key_id=p['access_key'], aws_secret_access_key=p['secret_key'],
+            aws_session_token=p['session_token'], region_name=p['region'])
+        return session.client('s3', endpoint_url=p['endpoint_url'] or None, verify=verify, config=config)
+
+    def explain(self, check, exc):
+        p = self.params
+        endpoint = p['endpoint_url'] or 'AWS S3'
+        op = OPERATIONS.get(check, check)
+        if isinstance(exc, boto_exc.ClientError):
+            err = exc.response.get('Error', {})
+            code, message = err.get('Code', 'Unknown'), err.get('Message', '')
+            if check == 'bucket' and code == '403':
+                code, message = self.diagnose_forbidden()
+            return client_failure(code, message, p['bucket'], p['endpoint_url'], op)
+        if isinstance(exc, boto_exc.SSLError):
+            return ProbeFailure('the TLS certificate of %s could not be verified (%s)' % (endpoint, exc),
+                                'pass ca_bundle with the CA that signed it (validate_certs: false only for tests)')
+        if isinstance(exc, (boto_exc.ConnectTimeoutError, boto_exc.ReadTimeoutError)):
+            return ProbeFailure('no answer from %s within %.0f s' % (endpoint, p['request_timeout']),
+                                'check the storage service is up and a security group allows its port from this'
+                                ' host', retryable=True)
+        if isinstance(exc, boto_exc.EndpointConnectionError):
+            return ProbeFailure('cannot connect to %s' % endpoint,
+                                'check STORAGE_ENDPOINT (terraform output storage_endpoint / outputs file) and that'
+                                ' the storage service is running', retryable=True, detail=str(exc))
+        if isinstance(exc, boto_exc.NoCredentialsError):
+            return ProbeFailure('no credentials', 'set access_key and secret_key (STORAGE_ACCESS_KEY/SECRET_KEY)')
+        if isinstance(exc, boto_exc.BotoCoreError):
+            return ProbeFailure('%s failed: %s' % (op, exc), 'see the storage service logs', retryable=True)
+        return None
+
+    def diagnose_forbidden(self):
+        """HEAD answers a bare 403; a ListObjects call returns the code that says why."""
+        try:
+            self.client.list_objects_v2(Bucket=self.params['bucket'], MaxKeys=1)
+        except boto_exc.ClientError as exc:
+            err = exc.response.get('Error', {})
+            return err.get('Code', '403'), err.get('Message', '')
+        return 'AccessDenied', 'HEAD denied while ListObjects is allowed'
+
+    def cleanup(self):
+        # The probe object must never outlive the run, whatever failed after the write.
+        if self.pending_key and self.client is not None:
+            try:
+                self.client.delete_object(Bucket=self.params['bucket'], Key=self.pending_key)
+                self.pending_key = None
+            except Exception as exc:  # report, but do not hide the original failure
+                self.ansible.warn('could not remove probe object %s: %s' % (self.pending_key, exc))
+
+    def run(self):
+        p = self.params
+        bucket = p['bucket']
+        self.cleanup()
+        self.client = self.make_client()
+        with self.check('bucket') as c:
+            self.client.head_bucket(Bucket=bucket)
+            c.detail = '%s answers at %s' % (bucket, p['endpoint_url'] or 'AWS S3')
+        with self.check('list') as c:
+            listed = self.client.list_objects_v2(Bucket=bucket, Prefix=p['prefix'], MaxKeys=1)
+            c.detail = 'listing allowed (%s key%s under %r on the first page)' % (
+                listed.get('KeyCount', 0), '' if listed.get('KeyCount', 0) == 1 else 's', p['prefix'])
+        if p['mode'] == 'read_only':
+            return
+        payload = os.urandom(256)
+        digest = hashlib.sha256(payload).hexdigest()
+        key = '%s.gpt371-probe/%s.bin' % (p['prefix'], uuid.uuid4().hex)
+        self.results['probe_key'] = key
+        with self.check('write') as c:
+            self.pending_key = key
+            self.client.put_object(Bucket=bucket, Key=key, Body=payload, ContentType='application/octet-stream')
+            c.detail = 'wrote %d bytes to %s' % (len(payload), key)
+        with self.check('read') as c:
+            body = self.client.get_object(Bucket=bucket, Key=key)['Body'].read()
+            got = hashlib.sha256(body).hexdigest()
+            if got != digest:
+                raise ProbeFailure('the object read back differs from the one written (sha256 %s != %s)'
+                                   % (got, digest), 'the store corrupts or rewrites objects: check its logs')
+            self.results['sha256'] = got
+            c.detail = 'read back %d bytes, sha256 matches' % len(body)
+        with self.check('delete') as c:
+            self.client.delete_object(Bucket=bucket, Key=key)
+            self.pending_key = None
+            c.detail = 'removed %s' % key
+
+
+def main():
+    S3Probe()()
+
+
+if __name__ == '__main__':
+    main()
