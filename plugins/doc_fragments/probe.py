@@ -51,4 +51,6 @@ attributes:
 notes:
   - The module always returns C(changed=false).
   - Secrets are declared C(no_log) and are also scrubbed from every check detail and message.
+  - Pass secrets as options or through the environment of C(ansible-playbook) itself (as AWX credential types
+    inject them), not through the task C(environment) keyword, which Ansible shows at C(-vvv).
 '''

@@ -192,6 +192,8 @@ except ImportError:
     HAS_PSYCOPG2, PSYCOPG2_ERROR = False, traceback.format_exc()
 
 TLS_REQUIRED = ('require', 'verify-ca', 'verify-full')
+AUTH_USERS_SQL = ("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                  " ON n.oid = c.relnamespace WHERE n.nspname = 'auth' AND c.relname = 'users')")
 
 
 class PgProbe(ProbeModule):
@@ -262,7 +264,8 @@ class PgProbe(ProbeModule):
             self.check_vector_roundtrip()
         if p['check_auth_schema']:
             with self.check('auth_schema') as c:
-                if self.query("SELECT to_regclass('auth.users')")[0][0] is None:
+                # The catalog, not to_regclass(): the app role may lack USAGE on schema auth.
+                if not self.query(AUTH_USERS_SQL)[0][0]:
                     raise ProbeFailure('the auth.users table does not exist in %s' % p['dbname'],
                                        'apply the Supabase auth schema (database role: database_auth_schema: true)'
                                        ' or point DB_* at the Supabase instance')

@@ -1,0 +1,87 @@
+"""The three probes against real services: every fault case of the matrix, and no secret in -vvv output.
+
+Each target playbook (targets/<module>/playbook.yml) holds its cases as A1-style task pairs:
+the probe, then an assert on `failed`, the failing check and the cause/fix. One -vvv run
+per module serves both tests below, so the fault cases are also the leak test.
+"""
+import re
+
+import pytest
+
+from pathlib import Path
+
+TARGETS = Path(__file__).parent / 'targets'
+OUTPUT = Path(__file__).parents[1] / 'output'
+MODULES = ['pg_probe', 's3_probe', 'xpipe_health']
+_runs = {}
+
+
+def wrong_values():
+    """Wrong secrets the targets pass on purpose: they must be masked as well."""
+    found = set()
+    for module in MODULES:
+        text = (TARGETS / module / 'playbook.yml').read_text()
+        found.update(re.findall(r'(?:password|secret_key|api_key): (wrong-[\w-]+|not-the-[\w-]+)', text))
+    return sorted(found)
+
+
+@pytest.fixture
+def target_run(services, run_playbook):
+    def run(module):
+        if module not in _runs:
+            res = run_playbook(TARGETS / module / 'playbook.yml', extra_vars={'svc': services}, verbosity=3)
+            # Kept for reading after a failure (tests/output is not committed).
+            (OUTPUT / ('%s-vvv.log' % module)).write_text(res.stdout + res.stderr)
+            _runs[module] = res
+        return _runs[module]
+    return run
+
+
+@pytest.mark.parametrize('module', MODULES)
+def test_fault_matrix(module, target_run):
+    res = target_run(module)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-6000:]
+    recap = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+).*failed=(\d+).*ignored=(\d+)', res.stdout)
+    assert recap, res.stdout[-2000:]
+    ok, changed, failed, ignored = map(int, recap.groups())
+    assert failed == 0 and changed == 0
+    # Every "Case ..." task is an expected failure (ignored) or a pass.
+    cases = len(re.findall(r'^    - name: Case ', (TARGETS / module / 'playbook.yml').read_text(), re.M))
+    assert ignored >= cases - 2, 'expected most cases to fail on purpose: %d ignored of %d cases' % (ignored, cases)
+
+
+@pytest.mark.parametrize('module', MODULES)
+def test_no_secret_in_vvv_output(module, services, target_run):
+    res = target_run(module)
+    output = res.stdout + res.stderr
+    assert 'check failed' in output, 'the -vvv run shows no failure message: the test would prove nothing'
+    secrets = [services['pg']['password'], services['s3']['secret_key'], services['s3']['readonly_secret_key'],
+               services['xpipe']['api_key']] + wrong_values()
+    assert len(wrong_values()) >= 3
+    leaked = [s for s in secrets if s and s in output]
+    assert not leaked, 'secrets in -vvv output of %s: %d of %d leaked' % (module, len(leaked), len(secrets))
+
+
+def guide_environment(services, module):
+    """The .env variables of the guide (plus the XPipe key) for one probe."""
+    pg, s3, xp = services['pg'], services['s3'], services['xpipe']
+    host_port = xp['url_https'].split('://', 1)[1]
+    return {
+        'pg_probe': {'DB_HOST': pg['host'], 'DB_PORT': str(pg['port']), 'DB_NAME': pg['dbname'],
+                     'DB_USER': pg['user'], 'DB_PASSWORD': pg['password']},
+        's3_probe': {'STORAGE_ENDPOINT': s3['endpoint'], 'STORAGE_ACCESS_KEY': s3['access_key'],
+                     'STORAGE_SECRET_KEY': s3['secret_key'], 'STORAGE_BUCKET': s3['bucket']},
+        'xpipe_health': {'XPIPE_HOST': host_port.rsplit(':', 1)[0], 'XPIPE_PORT': host_port.rsplit(':', 1)[1],
+                         'XPIPE_API_KEY': xp['api_key']},
+    }[module]
+
+
+@pytest.mark.parametrize('module', MODULES)
+def test_connection_from_guide_environment(module, services, run_playbook):
+    env = guide_environment(services, module)
+    res = run_playbook(TARGETS / module / 'from_env.yml', extra_vars={'ca_path': services['ca_cert']},
+                       env=env, verbosity=3)
+    output = res.stdout + res.stderr
+    assert res.returncode == 0, output[-4000:]
+    secret = [v for k, v in env.items() if k.endswith(('PASSWORD', 'SECRET_KEY', 'API_KEY'))][0]
+    assert secret not in output
