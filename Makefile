@@ -33,7 +33,7 @@ lint: setup
 
 ## sanity       ansible-test sanity (offline stand-in for its pip bootstrap)
 sanity: setup
-	cd $(COLLECTION) && ansible-test sanity --python 3.12 --venv --color no $(SANITY_ARGS)
+	bash scripts/sanity.sh $(SANITY_ARGS)
 
 ## units        unit tests (no services)
 units: setup

@@ -6,7 +6,9 @@
 # Usage: images/build.sh [image ...]   (default: all). FORCE=1 rebuilds.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-MIRROR="${GPT371_DEBIAN_MIRROR:-$(grep -hoE 'https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | grep -v security | head -n1)}"
+# The host's Debian mirror, from one-line or deb822 sources; files may be missing (|| true).
+MIRROR="${GPT371_DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+  | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n1 | tr -d ' ' || true)}"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 log() { printf '[images] %s\n' "$*"; }
 have() { [ -z "${FORCE:-}" ] && docker image inspect "$1" >/dev/null 2>&1; }
@@ -27,12 +29,16 @@ base() {  # $1 = suite
 }
 
 build() {  # $1 = tag, $2 = context dir, rest = docker build args
-  local tag="$1" ctx="$2"; shift 2
+  local tag="$1" ctx="$2" tmp; shift 2
   have "$tag" && return 0
   log "docker build $tag"
-  cp /etc/ssl/certs/ca-certificates.crt "$ctx/host-ca.crt"
-  docker build -q -t "$tag" "$@" "$ctx" >/dev/null
-  rm -f "$ctx/host-ca.crt"
+  # A private copy of the context: the host CA goes in without touching the tree,
+  # and concurrent builds cannot delete each other's files.
+  tmp="$(mktemp -d /tmp/gpt371-ctx.XXXXXX)"
+  cp -a "$ctx/." "$tmp/"
+  cp /etc/ssl/certs/ca-certificates.crt "$tmp/host-ca.crt"
+  docker build -q -t "$tag" "$@" "$tmp" >/dev/null || { rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
   log "built $tag"
 }
 

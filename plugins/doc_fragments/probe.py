@@ -42,11 +42,14 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: A probe never changes anything and runs the same way in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
+    description: When run twice in a row, the second run reports no change.
     support: full
 notes:
   - The module always returns C(changed=false).

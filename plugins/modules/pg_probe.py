@@ -22,7 +22,7 @@ description:
     retries, and a failure message that names the cause and the fix.
   - Connection options fall back to the guide's C(DB_*) environment variables.
 author:
-  - gpt371.infra maintainers
+  - gpt371.infra maintainers (@gpt371)
 extends_documentation_fragment:
   - gpt371.infra.probe
 requirements:

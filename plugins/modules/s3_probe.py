@@ -13,15 +13,15 @@ short_description: Prove an application host can use the 371GPT object storage (
 version_added: 0.1.0
 description:
   - Talks to the S3-compatible store the way the 371GPT services do and checks, in order, C(bucket) (the bucket
-    answers a HEAD), C(list) (objects can be listed), then, unless O(mode=read_only), C(write) (a uniquely named
-    probe object is stored), C(read) (read back, SHA-256 compared) and C(delete) (removed again).
+    answers a HEAD), then C(write) (a uniquely named probe object is stored), C(read) (read back, SHA-256
+    compared) and C(delete) (removed again); with O(mode=read_only), C(list) (objects can be listed) instead.
   - The probe object is always removed, also when a check after the write fails. It leaves nothing behind, so
     the round trip runs in check mode too.
   - Works with stores that reject the newer boto3 checksum headers, since checksums are only sent where an operation
     requires them.
   - Connection options fall back to the guide's C(STORAGE_*) environment variables, then to C(AWS_*).
 author:
-  - gpt371.infra maintainers
+  - gpt371.infra maintainers (@gpt371)
 extends_documentation_fragment:
   - gpt371.infra.probe
 requirements:
@@ -58,7 +58,7 @@ options:
     type: str
     default: ''
   mode:
-    description: V(read_write) runs the write/read/delete round trip; V(read_only) stops after C(list).
+    description: V(read_write) runs the write/read/delete round trip; V(read_only) only lists.
     type: str
     default: read_write
     choices: [read_write, read_only]
@@ -286,11 +286,12 @@ class S3Probe(ProbeModule):
         with self.check('bucket') as c:
             self.client.head_bucket(Bucket=bucket)
             c.detail = '%s answers at %s' % (bucket, p['endpoint_url'] or 'AWS S3')
-        with self.check('list') as c:
-            listed = self.client.list_objects_v2(Bucket=bucket, Prefix=p['prefix'], MaxKeys=1)
-            c.detail = 'listing allowed (%s key%s under %r on the first page)' % (
-                listed.get('KeyCount', 0), '' if listed.get('KeyCount', 0) == 1 else 's', p['prefix'])
         if p['mode'] == 'read_only':
+            # Without the write round trip, a listing is what proves read access.
+            with self.check('list') as c:
+                listed = self.client.list_objects_v2(Bucket=bucket, Prefix=p['prefix'], MaxKeys=1)
+                c.detail = 'listing allowed (%s key%s under %r on the first page)' % (
+                    listed.get('KeyCount', 0), '' if listed.get('KeyCount', 0) == 1 else 's', p['prefix'])
             return
         payload = os.urandom(256)
         digest = hashlib.sha256(payload).hexdigest()

@@ -19,7 +19,7 @@ description:
     transient answers (connection refused, timeouts, HTTP 5xx).
   - The default URL is built from E(XPIPE_HOST) and E(XPIPE_PORT), over HTTPS, since the guide asks for TLS everywhere.
 author:
-  - gpt371.infra maintainers
+  - gpt371.infra maintainers (@gpt371)
 extends_documentation_fragment:
   - gpt371.infra.probe
 requirements:
@@ -184,7 +184,7 @@ class XpipeHealth(ProbeModule):
     argument_spec = dict(
         url=dict(type='str'),
         api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['XPIPE_API_KEY'])),
-        api_key_header=dict(type='str', default='X-API-Key'),
+        api_key_header=dict(type='str', default='X-API-Key', no_log=False),
         validate_certs=dict(type='bool', default=True),
         ca_path=dict(type='path'),
         client_cert=dict(type='path'),

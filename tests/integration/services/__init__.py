@@ -1,0 +1,1 @@
+"""Real services the integration tests run against (started by tests/integration/conftest.py)."""
