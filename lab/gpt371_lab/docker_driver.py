@@ -1,0 +1,186 @@
+"""Nova compute driver: Nova's fake driver for the bookkeeping, one node container per server.
+
+Each server gets a container of the node image (sshd, python3) on a Docker network that
+mirrors its Neutron subnet, at the fixed IP and MAC Neutron gave the port, with the
+keypair's public key installed. Docker is the source of truth for power state, so a
+nova-compute restart does not lose servers.
+"""
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+
+import docker
+from docker import errors
+from nova import exception
+from nova.compute import power_state
+from nova.virt import fake
+from nova.virt import hardware
+from oslo_concurrency import lockutils
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+IMAGE = 'gpt371-node:bookworm'
+PREFIX = 'gpt371-lab-'
+LABEL = 'gpt371-lab'
+# The engine is 20.10: API 1.41 takes a MAC in the endpoint config (newer clients refuse it).
+API_VERSION = '1.41'
+# What a Docker engine inside the node needs (engine 20.10 knows no BPF/PERFMON/CHECKPOINT_RESTORE;
+# --privileged fails in this environment).
+CAPS = ('CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE '
+        'NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO '
+        'SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE '
+        'AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND '
+        'AUDIT_READ').split()
+SECURITY_OPT = ['seccomp=unconfined', 'apparmor=unconfined']
+
+
+def container_name(instance):
+    return PREFIX + instance.uuid
+
+
+class DockerDriver(fake.FakeDriverWithoutFakeNodes):
+
+    def __init__(self, virtapi, read_only=False):
+        super().__init__(virtapi, read_only)
+        self._api = docker.APIClient(base_url='unix:///var/run/docker.sock', version=API_VERSION)
+
+    # --- Docker side -----------------------------------------------------------------
+
+    def _container(self, instance):
+        try:
+            return self._api.inspect_container(container_name(instance))
+        except errors.NotFound:
+            return None
+
+    @lockutils.synchronized('gpt371-lab-docker-networks')
+    def _ensure_network(self, vif):
+        net = vif['network']
+        name = PREFIX + 'net-' + net['id']
+        if self._api.networks(names=[name]):
+            return name
+        subnet = next(s for s in net['subnets'] if s['version'] == 4)
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(
+            subnet=subnet['cidr'], gateway=subnet['gateway']['address'])])
+        options = {}
+        if net.get('meta', {}).get('mtu'):
+            options['com.docker.network.driver.mtu'] = str(net['meta']['mtu'])
+        self._api.create_network(name, driver='bridge', ipam=ipam, options=options,
+                                 labels={LABEL: 'network', LABEL + '.neutron-network': net['id']})
+        LOG.info('created docker network %s for subnet %s', name, subnet['cidr'])
+        return name
+
+    @lockutils.synchronized('gpt371-lab-docker-networks')
+    def _prune_networks(self):
+        for net in self._api.networks(filters={'label': LABEL + '=network'}):
+            if not self._api.inspect_network(net['Id']).get('Containers'):
+                self._api.remove_network(net['Id'])
+
+    @staticmethod
+    def _endpoint(vif):
+        ip = next(ip['address'] for s in vif['network']['subnets'] if s['version'] == 4 for ip in s['ips'])
+        return {'IPAMConfig': {'IPv4Address': ip}, 'MacAddress': vif['address']}
+
+    def _create_container(self, instance, network_info):
+        vifs = [vif for vif in (network_info or [])
+                if any(s['version'] == 4 and s['ips'] for s in vif['network']['subnets'])]
+        networks = [(self._ensure_network(vif), self._endpoint(vif)) for vif in vifs]
+        host_config = self._api.create_host_config(
+            cap_add=CAPS, security_opt=SECURITY_OPT, binds=['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
+            network_mode=networks[0][0] if networks else 'none')
+        # The CLI's `--security-opt systempaths=unconfined` is these two engine fields.
+        host_config.update(MaskedPaths=[], ReadonlyPaths=[])
+        networking = (self._api.create_networking_config({networks[0][0]: networks[0][1]})
+                      if networks else None)
+        container = self._api.create_container(
+            IMAGE, name=container_name(instance), hostname=instance.hostname or instance.uuid[:12],
+            # Engine 20.10 takes the first network's MAC from the container config, not the endpoint.
+            mac_address=networks[0][1]['MacAddress'] if networks else None,
+            environment={'NODE_AUTHORIZED_KEY': instance.key_data or ''},
+            labels={LABEL: 'server', LABEL + '.instance': instance.uuid},
+            volumes=['/var/lib/docker'], host_config=host_config, networking_config=networking)
+        # Docker attaches one network at create time; further NICs before start.
+        for name, endpoint in networks[1:]:
+            self._api.connect_container_to_network(container['Id'], name,
+                                                   ipv4_address=endpoint['IPAMConfig']['IPv4Address'])
+        self._api.put_archive(container['Id'], '/etc/ssh', self._host_key_archive())
+        self._api.start(container['Id'])
+        LOG.info('started container %s for %s at %s', container_name(instance), instance.uuid,
+                 [e['IPAMConfig']['IPv4Address'] for _, e in networks])
+
+    @staticmethod
+    def _host_key_archive():
+        """An ed25519 host key for the node: with it the entrypoint skips `ssh-keygen -A`,
+        whose RSA key takes seconds on a busy machine and delays SSH."""
+        buf = io.BytesIO()
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=buf, mode='w') as tar:
+            key = os.path.join(tmp, 'ssh_host_ed25519_key')
+            subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key], check=True)
+            for name in ('ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub'):
+                info = tar.gettarinfo(os.path.join(tmp, name), arcname=name)
+                info.uid = info.gid = 0
+                with open(os.path.join(tmp, name), 'rb') as f:
+                    tar.addfile(info, f)
+        return buf.getvalue()
+
+    def _ensure_running(self, instance, network_info):
+        found = self._container(instance)
+        if found is None:
+            self._create_container(instance, network_info)
+        elif not found['State']['Running']:
+            self._api.start(found['Id'])
+
+    def _remove_container(self, instance):
+        try:
+            self._api.remove_container(container_name(instance), force=True, v=True)
+        except errors.NotFound:
+            pass
+        self._prune_networks()
+
+    # --- Nova driver hooks -------------------------------------------------------------
+
+    def spawn(self, context, instance, image_meta, injected_files, admin_password, allocations,
+              network_info=None, block_device_info=None, power_on=True, **kwargs):
+        super().spawn(context, instance, image_meta, injected_files, admin_password, allocations,
+                      network_info, block_device_info, power_on, **kwargs)
+        self._remove_container(instance)  # leftovers of an earlier attempt on this uuid
+        self._create_container(instance, network_info)
+        if not power_on:
+            self._api.stop(container_name(instance), timeout=5)
+
+    def destroy(self, context, instance, network_info, *args, **kwargs):
+        self._remove_container(instance)
+        super().destroy(context, instance, network_info, *args, **kwargs)
+
+    def power_off(self, instance, *args, **kwargs):
+        if self._container(instance):
+            self._api.stop(container_name(instance), timeout=5)
+        super().power_off(instance, *args, **kwargs)
+
+    def power_on(self, context, instance, network_info, *args, **kwargs):
+        self._ensure_running(instance, network_info)
+        super().power_on(context, instance, network_info, *args, **kwargs)
+
+    def reboot(self, context, instance, network_info, *args, **kwargs):
+        if self._container(instance):
+            self._api.restart(container_name(instance), timeout=5)
+        else:
+            self._create_container(instance, network_info)
+        super().reboot(context, instance, network_info, *args, **kwargs)
+
+    def resume_state_on_host_boot(self, context, instance, network_info, *args, **kwargs):
+        # After `lab.sh down` + `up` the containers are gone: bring running servers back.
+        self._ensure_running(instance, network_info)
+
+    def get_info(self, instance, use_cache=True):
+        found = self._container(instance)
+        if found is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        state = power_state.RUNNING if found['State']['Running'] else power_state.SHUTDOWN
+        return hardware.InstanceInfo(state=state)
+
+    def list_instance_uuids(self):
+        return [c['Labels'][LABEL + '.instance']
+                for c in self._api.containers(all=True, filters={'label': LABEL + '=server'})]

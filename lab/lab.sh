@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The lab: a local OpenStack cloud (keystone, placement, nova, neutron, glance) whose servers
+# are node containers. Usage: bash lab/lab.sh up|down|status
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$LAB/services/postgres.sh"
+source "$LAB/services/rabbitmq.sh"
+source "$LAB/services/openstack.sh"
+source "$LAB/services/prereqs.sh"
+
+ALL_DAEMONS="postgres epmd rabbitmq $OS_DAEMONS_STOP"
+
+load_secrets() {
+  if [[ ! -f "$STATE/secrets.env" ]]; then
+    umask 077
+    printf 'LAB_PASS=%s\nLAB_ADMIN_PASS=%s\n' "$(openssl rand -hex 12)" "$(openssl rand -hex 12)" \
+      >"$STATE/secrets.env"
+  fi
+  set -a; source "$STATE/secrets.env"; set +a
+}
+
+cmd_up() {
+  local t0=$SECONDS
+  mkdir -p "$STATE/done" "$RUN" "$LOGS"
+  load_secrets
+  prereqs_up
+  postgres_up
+  rabbitmq_up
+  os_setup
+  os_up
+  [[ -f "$STATE/ubuntu-20.04.raw" ]] || head -c 1048576 /dev/zero >"$STATE/ubuntu-20.04.raw"
+  once cloud-setup python3 -m gpt371_lab.setup_cloud "$STATE/clouds.yaml" "$STATE/ubuntu-20.04.raw"
+  [[ $STARTED_ANY == 0 ]] || wait_compute
+  log "lab up in $((SECONDS - t0)) s"
+  cat <<EOT
+The lab cloud is up. Use it with:
+  export OS_CLIENT_CONFIG_FILE=$STATE/clouds.yaml
+  export OS_CLOUD=gpt371-lab        # non-admin user of project gpt371 (admin: gpt371-lab-admin)
+EOT
+}
+
+# nova-compute registers itself, the scheduler maps the host (discover_hosts_in_cells_interval):
+# the lab is ready when a hypervisor shows up.
+wait_compute() {
+  local i
+  for i in $(seq 1 60); do
+    if OS_CLIENT_CONFIG_FILE="$STATE/clouds.yaml" python3 - <<'PY' 2>/dev/null
+import openstack, sys
+conn = openstack.connect(cloud='gpt371-lab-admin')
+hv = [h for h in conn.compute.hypervisors() if h.status == 'enabled' and h.state == 'up']
+mapped = any(s.binary == 'nova-compute' and s.state == 'up' for s in conn.compute.services())
+sys.exit(0 if hv and mapped else 1)
+PY
+    then return 0; fi
+    pid_alive nova-compute || fail_with_log "nova-compute (process exited)" "$LOGS/nova-compute.log"
+    sleep 1
+  done
+  fail_with_log nova-compute "$LOGS/nova-compute.log"
+}
+
+cmd_down() {
+  local d id
+  for d in $OS_DAEMONS_STOP; do stop_daemon "$d"; done
+  rabbitmq_down
+  postgres_down
+  if docker info >/dev/null 2>&1; then
+    for id in $(docker ps -aq --filter label=gpt371-lab=server); do docker rm -f -v "$id" >/dev/null; done
+    for id in $(docker network ls -q --filter label=gpt371-lab=network); do docker network rm "$id" >/dev/null; done
+  fi
+  log "lab down"
+}
+
+cmd_status() {
+  local d rc=0
+  for d in $ALL_DAEMONS; do
+    if pid_alive "$d"; then printf '%-16s up (pid %s)\n' "$d" "$(cat "$RUN/$d.pid")"
+    else printf '%-16s down\n' "$d"; rc=1; fi
+  done
+  if docker info >/dev/null 2>&1; then
+    docker ps -a --filter label=gpt371-lab=server --format 'container {{.Names}} {{.Status}}'
+  fi
+  [[ -f "$STATE/clouds.yaml" ]] && echo "clouds.yaml: $STATE/clouds.yaml (OS_CLOUD=gpt371-lab)"
+  return $rc
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
