@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make demo` before the lab: verify.yml against real local services, then a broken one.
 
 Starts PostgreSQL + pgvector (Docker), S3 (moto) and the XPipe stand-in as tests do, runs

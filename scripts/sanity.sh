@@ -5,12 +5,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DEST="$ROOT/.cache/sanity/ansible_collections/gpt371/infra"
-mkdir -p "$DEST"
+rm -rf "$DEST" && mkdir -p "$DEST"
 cd "$ROOT"
 # Tracked and new (not ignored) files: what a commit would hold, less what galaxy.yml's
 # build_ignore leaves out of the collection (the lab has its own venv and checks).
 git ls-files -co --exclude-standard -z -- . ':!lab/' ':!bench/' ':!images/' \
-  | rsync -a --delete --from0 --files-from=- ./ "$DEST/"
+  | rsync -a --from0 --files-from=- ./ "$DEST/"
 # Dependencies the modules import (openstack.cloud, ...) beside the collection, from the bundle.
 BUNDLE="$("$ROOT/.venv/bin/python" -c 'import ansible_collections, os; print([p for p in ansible_collections.__path__ if os.path.isdir(os.path.join(p, "openstack"))][0])')"
 for dep in openstack/cloud community/docker community/postgresql amazon/aws; do

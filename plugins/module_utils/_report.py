@@ -81,8 +81,8 @@ def render_markdown(rows, summary, title):
     if failed:
         lines += ['', '## What to fix', '']
         for r in failed:
-            lines.append('- **%s from %s**: %s. Fix: %s' % (r['point'], r['host'],
-                                                           r.get('likely_cause') or r.get('cause'), r['fix']))
+            cause = r.get('likely_cause') or r.get('cause')
+            lines.append('- **%s from %s**: %s. Fix: %s' % (r['point'], r['host'], cause, r['fix']))
             for ev in r.get('evidence') or []:
                 lines.append('  - %s' % ev)
     return '\n'.join(lines) + '\n'
@@ -94,8 +94,8 @@ def render_table(rows):
     for r in rows:
         latency = '%sms' % r['latency_ms'] if r.get('latency_ms') is not None else '-'
         detail = r.get('detail') if r['ok'] else (r.get('likely_cause') or r.get('cause'))
-        out.append('%-16s %-22s %-6s %8s  %s' % (r['point'], r['host'], 'pass' if r['ok'] else 'FAIL', latency,
-                                                  (detail or '')[:72]))
+        result = 'pass' if r['ok'] else 'FAIL'
+        out.append('%-16s %-22s %-6s %8s  %s' % (r['point'], r['host'], result, latency, (detail or '')[:72]))
     return out
 
 
