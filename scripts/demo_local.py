@@ -1,4 +1,4 @@
-"""`make demo` before the lab: verify.yml against real local services, then a broken one.
+"""`make demo` until site.yml runs on the lab: verify.yml against real local services.
 
 Starts PostgreSQL + pgvector (Docker), S3 (moto) and the XPipe stand-in as tests do, runs
 playbooks/verify.yml with localhost as the app host, prints the report, and stops everything.
