@@ -11,16 +11,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
-from services.local import LocalServices  # noqa: E402
-
-
-def guide_env(svc):
-    pg, s3, xp = svc['pg'], svc['s3'], svc['xpipe']
-    host, port = xp['url_https'].split('://', 1)[1].rsplit(':', 1)
-    return {'DB_HOST': pg['host'], 'DB_PORT': str(pg['port']), 'DB_NAME': pg['dbname'], 'DB_USER': pg['user'],
-            'DB_PASSWORD': pg['password'], 'STORAGE_ENDPOINT': s3['endpoint_https'],
-            'STORAGE_ACCESS_KEY': s3['access_key'], 'STORAGE_SECRET_KEY': s3['secret_key'],
-            'STORAGE_BUCKET': s3['bucket'], 'XPIPE_HOST': host, 'XPIPE_PORT': port, 'XPIPE_API_KEY': xp['api_key']}
+from services.local import LocalServices, guide_env  # noqa: E402
 
 
 def main():

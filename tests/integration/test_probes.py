@@ -5,10 +5,11 @@ the probe, then an assert on `failed`, the failing check and the cause/fix. One 
 per module serves both tests below, so the fault cases are also the leak test.
 """
 import re
+from pathlib import Path
 
 import pytest
 
-from pathlib import Path
+from services.local import guide_env
 
 TARGETS = Path(__file__).parent / 'targets'
 OUTPUT = Path(__file__).parents[1] / 'output'
@@ -63,17 +64,11 @@ def test_no_secret_in_vvv_output(module, services, target_run):
 
 
 def guide_environment(services, module):
-    """The .env variables of the guide (plus the XPipe key) for one probe."""
-    pg, s3, xp = services['pg'], services['s3'], services['xpipe']
-    host_port = xp['url_https'].split('://', 1)[1]
-    return {
-        'pg_probe': {'DB_HOST': pg['host'], 'DB_PORT': str(pg['port']), 'DB_NAME': pg['dbname'],
-                     'DB_USER': pg['user'], 'DB_PASSWORD': pg['password']},
-        's3_probe': {'STORAGE_ENDPOINT': s3['endpoint'], 'STORAGE_ACCESS_KEY': s3['access_key'],
-                     'STORAGE_SECRET_KEY': s3['secret_key'], 'STORAGE_BUCKET': s3['bucket']},
-        'xpipe_health': {'XPIPE_HOST': host_port.rsplit(':', 1)[0], 'XPIPE_PORT': host_port.rsplit(':', 1)[1],
-                         'XPIPE_API_KEY': xp['api_key']},
-    }[module]
+    """The .env variables of the guide for one probe."""
+    env = guide_env(services)
+    env['STORAGE_ENDPOINT'] = services['s3']['endpoint']
+    prefix = {'pg_probe': 'DB_', 's3_probe': 'STORAGE_', 'xpipe_health': 'XPIPE_'}[module]
+    return {k: v for k, v in env.items() if k.startswith(prefix)}
 
 
 @pytest.mark.parametrize('module', MODULES)

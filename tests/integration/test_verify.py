@@ -4,16 +4,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from services.local import guide_env
+
 PLAYBOOK = 'playbooks/verify.yml'
-
-
-def guide_env(svc):
-    pg, s3, xp = svc['pg'], svc['s3'], svc['xpipe']
-    host, port = xp['url_https'].split('://', 1)[1].rsplit(':', 1)
-    return {'DB_HOST': pg['host'], 'DB_PORT': str(pg['port']), 'DB_NAME': pg['dbname'], 'DB_USER': pg['user'],
-            'DB_PASSWORD': pg['password'], 'STORAGE_ENDPOINT': s3['endpoint_https'],
-            'STORAGE_ACCESS_KEY': s3['access_key'], 'STORAGE_SECRET_KEY': s3['secret_key'],
-            'STORAGE_BUCKET': s3['bucket'], 'XPIPE_HOST': host, 'XPIPE_PORT': port, 'XPIPE_API_KEY': xp['api_key']}
 
 
 @pytest.fixture

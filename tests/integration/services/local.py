@@ -58,3 +58,13 @@ class LocalServices:
                 stop()
             except Exception as e:  # keep tearing down the rest
                 print(f"teardown: {stop.__qualname__} failed: {e}", file=sys.stderr)
+
+
+def guide_env(svc):
+    """The guide's .env variables (plus XPIPE_API_KEY) pointing at these services, over TLS."""
+    pg, s3, xp = svc["pg"], svc["s3"], svc["xpipe"]
+    host, port = xp["url_https"].split("://", 1)[1].rsplit(":", 1)
+    return {"DB_HOST": pg["host"], "DB_PORT": str(pg["port"]), "DB_NAME": pg["dbname"], "DB_USER": pg["user"],
+            "DB_PASSWORD": pg["password"], "STORAGE_ENDPOINT": s3["endpoint_https"],
+            "STORAGE_ACCESS_KEY": s3["access_key"], "STORAGE_SECRET_KEY": s3["secret_key"],
+            "STORAGE_BUCKET": s3["bucket"], "XPIPE_HOST": host, "XPIPE_PORT": port, "XPIPE_API_KEY": xp["api_key"]}
