@@ -7,7 +7,6 @@ before anything is written and leaves the old file as it was.
 """
 import base64
 import json
-import os
 import re
 import secrets
 import stat
@@ -108,7 +107,7 @@ def test_writes_guide_keys_0600_and_is_idempotent(run_playbook, scratch):
 
 
 def test_vvv_diff_names_changed_keys_but_no_secret(run_playbook, scratch):
-    tmp_path, _, base = scratch
+    tmp_path, _vars_file, base = scratch
     old, new = _secrets(), _secrets()
     env_file = tmp_path / "app" / ".env"
     first = run_playbook(PLAYBOOK, {**base, **old}, verbosity=3, diff=True, env=CLEAN_ENV)
@@ -133,7 +132,7 @@ def test_vvv_diff_names_changed_keys_but_no_secret(run_playbook, scratch):
 
 def test_secrets_from_controller_environment(run_playbook, scratch):
     """AWX credentials may inject the secrets as environment variables instead of extra vars."""
-    tmp_path, _, base = scratch
+    tmp_path, _vars_file, base = scratch
     sec = _secrets()
     env = {"DB_PASSWORD": sec["app_env_db_password"], "STORAGE_ACCESS_KEY": sec["app_env_storage_access_key"],
            "STORAGE_SECRET_KEY": sec["app_env_storage_secret_key"], "XPIPE_API_KEY": sec["app_env_xpipe_api_key"]}
@@ -146,7 +145,7 @@ def test_secrets_from_controller_environment(run_playbook, scratch):
 
 
 def test_missing_db_password_fails_before_writing(run_playbook, scratch):
-    tmp_path, _, base = scratch
+    tmp_path, _vars_file, base = scratch
     sec = _secrets()
     env_file = tmp_path / "app" / ".env"
 
