@@ -3,6 +3,7 @@
 #   gpt371-base:bookworm / gpt371-base:trixie   debootstrap minbase, imported
 #   gpt371-node:bookworm / gpt371-node:trixie   sshd + python3 + sudo (lab nodes, Molecule)
 #   gpt371-pgvector:17                           PostgreSQL 17 + pgvector (trixie)
+#   gpt371-dbnode:trixie                         node-trixie with the database role's packages (tests)
 # Usage: images/build.sh [image ...]   (default: all). FORCE=1 rebuilds.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -42,7 +43,7 @@ build() {  # $1 = tag, $2 = context dir, rest = docker build args
   log "built $tag"
 }
 
-want=("$@"); [ ${#want[@]} -eq 0 ] && want=(node-bookworm node-trixie pgvector)
+want=("$@"); [ ${#want[@]} -eq 0 ] && want=(node-bookworm node-trixie pgvector dbnode)
 for w in "${want[@]}"; do
   case "$w" in
     base-bookworm) base bookworm ;;
@@ -50,6 +51,7 @@ for w in "${want[@]}"; do
     node-bookworm) base bookworm; build gpt371-node:bookworm "$HERE/node" --build-arg SUITE=bookworm ;;
     node-trixie)   base trixie;   build gpt371-node:trixie "$HERE/node" --build-arg SUITE=trixie ;;
     pgvector)      base trixie;   build gpt371-pgvector:17 "$HERE/pgvector" ;;
+    dbnode)        "$0" node-trixie; build gpt371-dbnode:trixie "$HERE/dbnode" ;;
     *) echo "unknown image $w" >&2; exit 2 ;;
   esac
 done

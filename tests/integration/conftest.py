@@ -52,7 +52,7 @@ def _sigterm_to_interrupt(signum, frame):
 
 
 def _run_playbook(playbook_path, extra_vars=None, verbosity=0, check=False, diff=False, env=None,
-                  timeout=600):
+                  timeout=600, inventory=None):
     """Run ansible-playbook on localhost (connection local) from the repo root.
 
     Returns CompletedProcess with .stdout and .stderr (text) and, for convenience, .output
@@ -60,7 +60,10 @@ def _run_playbook(playbook_path, extra_vars=None, verbosity=0, check=False, diff
     On timeout the whole process group is killed and subprocess.TimeoutExpired is raised.
     """
     path = playbook_path if os.path.isabs(playbook_path) else os.path.join(REPO, playbook_path)
-    cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", INVENTORY, "-c", "local", path]
+    # Default: localhost with the venv's Python; `inventory` (a path) for hosts with their own connection.
+    cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory or INVENTORY, path]
+    if inventory is None:
+        cmd[3:3] = ["-c", "local"]
     vars_file = None
     if extra_vars:
         os.makedirs(OUTPUT, exist_ok=True)
