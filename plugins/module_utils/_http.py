@@ -35,26 +35,41 @@ def json_mismatches(expected, actual, path=''):
     return []
 
 
-def cert_days_remaining(host, port, timeout, cafile=None, verify=True, now=None):
-    """Days until the server certificate at host:port expires (negative once expired).
+def peer_certificate(response):
+    """(decoded cert or {}, DER bytes) of the TLS connection a streamed requests response came on.
 
-    Opens its own TLS handshake: the HTTP client does not expose the peer certificate.
-    Returns None when the expiry cannot be read (an unverified certificate needs no
-    extra library only when the stdlib can parse it).
+    Reading it from the connection the request used (instead of a second handshake) checks the
+    certificate that was really served, at no extra cost. (None, None) when not available.
     """
+    conn = getattr(getattr(response, 'raw', None), 'connection', None)
+    sock = getattr(conn, 'sock', None)
+    if sock is None or not hasattr(sock, 'getpeercert'):
+        return None, None
+    return sock.getpeercert() or {}, sock.getpeercert(binary_form=True)
+
+
+def handshake_certificate(host, port, timeout, cafile=None, verify=True):
+    """(decoded cert, DER) from a TLS handshake of our own: the fallback of peer_certificate()."""
     ctx = ssl.create_default_context(cafile=cafile)
     if not verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     with socket.create_connection((host, port), timeout=timeout) as raw:
         with ctx.wrap_socket(raw, server_hostname=host) as tls:
-            cert = tls.getpeercert()
-            der = tls.getpeercert(binary_form=True)
+            return tls.getpeercert() or {}, tls.getpeercert(binary_form=True)
+
+
+def days_until_expiry(cert, der, now=None):
+    """Days until a certificate expires (negative once expired); None when it cannot be read.
+
+    A verified connection gives the decoded certificate; an unverified one only DER, which needs
+    the cryptography library.
+    """
     not_after = cert.get('notAfter') if cert else None
     if not_after:
         expires = datetime.datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), tz=datetime.timezone.utc)
     else:
-        expires = _not_after_from_der(der)
+        expires = _not_after_from_der(der) if der else None
         if expires is None:
             return None
     now = now or datetime.datetime.now(datetime.timezone.utc)

@@ -164,7 +164,8 @@ import traceback
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure, ProbeModule
-from ansible_collections.gpt371.infra.plugins.module_utils._http import cert_days_remaining, json_mismatches
+from ansible_collections.gpt371.infra.plugins.module_utils._http import (
+    days_until_expiry, handshake_certificate, json_mismatches, peer_certificate)
 
 try:
     import requests
@@ -252,8 +253,10 @@ class XpipeHealth(ProbeModule):
         cert = (p['client_cert'], p['client_key']) if p['client_key'] else p['client_cert']
         timeout = self.deadline.bound(p['request_timeout'])
         with self.check('request') as c:
+            # Streamed, so the TLS connection is still there to read its certificate before the body.
             resp = self.session.get(self.url, headers=headers, timeout=timeout, verify=self.verify(), cert=cert,
-                                    allow_redirects=False)
+                                    allow_redirects=False, stream=True)
+            peer = peer_certificate(resp) if self.parts.scheme == 'https' else (None, None)
             self.results['status'] = resp.status_code
             c.detail = 'HTTP %s in %d ms' % (resp.status_code, resp.elapsed.total_seconds() * 1000)
         with self.check('status') as c:
@@ -280,7 +283,7 @@ class XpipeHealth(ProbeModule):
                                        ' host; the body says what it cannot reach')
                 c.detail = 'body contains %s' % p['expected_json']
         if self.parts.scheme == 'https':
-            self.check_certificate(timeout)
+            self.check_certificate(peer, timeout)
 
     def check_status(self, resp):
         code = resp.status_code
@@ -300,11 +303,13 @@ class XpipeHealth(ProbeModule):
         raise ProbeFailure('XPipe answered HTTP %s, expected one of %s' % (code, self.params['expected_status']),
                            'check the url and expected_status')
 
-    def check_certificate(self, timeout):
+    def check_certificate(self, peer, timeout):
         p = self.params
         with self.check('certificate') as c:
-            days = cert_days_remaining(self.parts.hostname, self.parts.port or 443, timeout,
-                                       cafile=p['ca_path'], verify=bool(p['validate_certs']))
+            if peer[1] is None:  # the connection was not available: one handshake of our own
+                peer = handshake_certificate(self.parts.hostname, self.parts.port or 443, timeout,
+                                             cafile=p['ca_path'], verify=bool(p['validate_certs']))
+            days = days_until_expiry(*peer)
             if days is None:
                 c.detail = 'expiry not readable without verification (install cryptography)'
                 return

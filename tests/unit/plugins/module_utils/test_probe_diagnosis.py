@@ -62,3 +62,23 @@ def test_client_failure(code, cause, fix, retryable):
     assert cause in failure.cause
     assert fix in failure.fix
     assert failure.retryable is retryable
+
+
+def test_days_until_expiry_from_decoded_and_der_certificates():
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from ansible_collections.gpt371.infra.plugins.module_utils._http import days_until_expiry
+
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, 'xpipe')])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30, hours=1))
+            .sign(key, hashes.SHA256()))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    assert days_until_expiry({}, der, now=now) == 30  # unverified connection: DER only
+    assert days_until_expiry({'notAfter': 'Jan 31 01:00:00 2026 GMT'}, None, now=now) == 30
+    assert days_until_expiry({'notAfter': 'Dec 31 00:00:00 2025 GMT'}, None, now=now) == -1
+    assert days_until_expiry({}, None, now=now) is None
