@@ -51,8 +51,8 @@ def test_wrong_storage_secret_is_diagnosed_and_the_rest_still_checked(verify, se
     assert report['summary']['failed'] == 1
     assert 'STORAGE_SECRET_KEY' in res.output and 'Fix:' in res.output
     assert 'wrong-secret-in-the-env-file' not in res.output and right['STORAGE_SECRET_KEY'] not in res.output
-    failure = ET.parse(tmp_path / 'integration-report.xml').getroot().find(".//testcase[@name='storage from "
-                                                                          "localhost']/failure")
+    junit = ET.parse(tmp_path / 'integration-report.xml').getroot()
+    failure = junit.find(".//testcase[@name='storage from localhost']/failure")
     assert failure is not None and 'STORAGE_SECRET_KEY' in failure.get('message')
 
 
