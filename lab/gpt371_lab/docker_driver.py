@@ -94,8 +94,11 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
         host_config.update(MaskedPaths=[], ReadonlyPaths=[])
         networking = (self._api.create_networking_config({networks[0][0]: networks[0][1]})
                       if networks else None)
+        # A Glance image may name its node image (property gpt371_node_image); Nova copies image
+        # properties into the instance's system metadata with an image_ prefix.
+        image = (instance.system_metadata or {}).get('image_gpt371_node_image') or IMAGE
         container = self._api.create_container(
-            IMAGE, name=container_name(instance), hostname=instance.hostname or instance.uuid[:12],
+            image, name=container_name(instance), hostname=instance.hostname or instance.uuid[:12],
             # Engine 20.10 takes the first network's MAC from the container config, not the endpoint.
             mac_address=networks[0][1]['MacAddress'] if networks else None,
             environment={'NODE_AUTHORIZED_KEY': instance.key_data or ''},

@@ -53,14 +53,19 @@ def identity(conn, password):
     conn.identity.assign_project_role_to_user(project, user, roles['member'])
 
 
+# The guide's image name (a Debian 12 node under it), and Debian 13 for database hosts (pgvector).
+IMAGES = {'Ubuntu 20.04': 'gpt371-node:bookworm', 'Debian 13': 'gpt371-node:trixie'}
+
 def compute_and_image(conn, image_file):
     for name, (vcpus, ram, disk) in FLAVORS.items():
         if not conn.compute.find_flavor(name):
             conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram, disk=disk, is_public=True)
-    if not conn.image.find_image('Ubuntu 20.04'):
-        # Glance checks the data against disk_format: a small raw disk is valid data.
-        conn.create_image('Ubuntu 20.04', filename=image_file, disk_format='raw', container_format='bare',
-                          visibility='public', wait=True)
+    # Glance checks the data against disk_format: a small raw disk is valid data. The property
+    # tells the lab's compute driver which node image runs the server.
+    for name, node_image in IMAGES.items():
+        if not conn.image.find_image(name):
+            conn.create_image(name, filename=image_file, disk_format='raw', container_format='bare',
+                              visibility='public', wait=True, gpt371_node_image=node_image)
 
 
 def external_network(conn):

@@ -26,6 +26,7 @@ prereqs_up() {
   fi
   docker info >/dev/null 2>&1 || bash "$LAB/../scripts/dockerd.sh" >>"$LOGS/dockerd.log" 2>&1 \
     || fail_with_log "docker engine" "$LOGS/dockerd.log"
-  docker image inspect "$NODE_IMAGE" >/dev/null 2>&1 || bash "$LAB/../images/build.sh" node-bookworm \
-    >>"$LOGS/image.log" 2>&1 || fail_with_log "node image build" "$LOGS/image.log"
+  # bookworm for most servers; trixie for images that ask for it (pgvector is packaged there).
+  bash "$LAB/../images/build.sh" node-bookworm node-trixie >>"$LOGS/image.log" 2>&1 \
+    || fail_with_log "node image build" "$LOGS/image.log"
 }
