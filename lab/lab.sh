@@ -73,7 +73,7 @@ cmd_down() {
 cmd_status() {
   local d rc=0
   for d in $ALL_DAEMONS; do
-    if pid_alive "$d"; then printf '%-16s up (pid %s)\n' "$d" "$(cat "$RUN/$d.pid")"
+    if pid_alive "$d"; then printf '%-16s up (pid %s)\n' "$d" "$(daemon_pid "$d")"
     else printf '%-16s down\n' "$d"; rc=1; fi
   done
   if docker info >/dev/null 2>&1; then

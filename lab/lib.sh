@@ -20,7 +20,16 @@ fail_with_log() {
   exit 1
 }
 
-pid_alive() { [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# A pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat). PIDs are reused quickly on a busy
+# machine: a bare PID could name someone else's process (a Docker engine, say) by the time we stop it.
+start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+daemon_pid() { cut -d' ' -f1 "$RUN/$1.pid" 2>/dev/null; }
+pid_alive() {
+  local pid started
+  [[ -f "$RUN/$1.pid" ]] || return 1
+  read -r pid started < "$RUN/$1.pid"
+  [[ -n "$pid" && -n "$started" && "$(start_time "$pid")" == "$started" ]]
+}
 
 # start_daemon NAME CMD...: runs CMD detached (own session = own process group), logs to $LOGS/NAME.log.
 start_daemon() {
@@ -28,7 +37,7 @@ start_daemon() {
   if pid_alive "$name"; then return 0; fi
   STARTED_ANY=1
   setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
-  echo $! >"$RUN/$name.pid"
+  echo "$! $(start_time $!)" >"$RUN/$name.pid"
   log "started $name (pid $!)"
 }
 
@@ -36,8 +45,9 @@ start_daemon() {
 stop_daemon() {
   local name="$1" pid i
   [[ -f "$RUN/$name.pid" ]] || return 0
-  pid="$(cat "$RUN/$name.pid")"
-  if kill -0 "$pid" 2>/dev/null; then
+  pid="$(daemon_pid "$name")"
+  # Only the process we started (same start time): never a process that inherited its PID.
+  if pid_alive "$name"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL -- "-$pid" 2>/dev/null || true

@@ -24,12 +24,12 @@ echo "lab-up, re-run on a running lab: $(timed_up) s"
 # PSS counts shared pages once across the forked workers; RSS is the upper bound.
 rss=0 pss=0
 for pidfile in "$RUN"/*.pid; do
-  for pid in $(pgrep -g "$(cat "$pidfile")"); do
+  for pid in $(pgrep -g "$(cut -d' ' -f1 "$pidfile")"); do
     rss=$((rss + $(awk '/^Rss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)))
     pss=$((pss + $(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)))
   done
 done
-nproc_lab=$(for f in "$RUN"/*.pid; do pgrep -g "$(cat "$f")"; done | wc -l)
+nproc_lab=$(for f in "$RUN"/*.pid; do pgrep -g "$(cut -d' ' -f1 "$f")"; done | wc -l)
 echo "lab processes: $nproc_lab, resident memory: RSS $((rss / 1024)) MiB, PSS $((pss / 1024)) MiB"
 
 python3 -m gpt371_lab.measure_server "$STATE/clouds.yaml"

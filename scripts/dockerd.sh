@@ -7,7 +7,7 @@ if docker info >/dev/null 2>&1; then exit 0; fi
 command -v dockerd >/dev/null || { echo "dockerd missing: run scripts/bootstrap.sh" >&2; exit 1; }
 echo "[dockerd] starting engine (log: $LOG)"
 # containerd ships with docker.io; dockerd starts its own when none runs.
-nohup dockerd >"$LOG" 2>&1 &
+nohup dockerd >>"$LOG" 2>&1 &
 for _ in $(seq 1 60); do
   docker info >/dev/null 2>&1 && { echo "[dockerd] ready"; exit 0; }
   sleep 0.5
