@@ -22,7 +22,8 @@ fail_with_log() {
 
 # A pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat). PIDs are reused quickly on a busy
 # machine: a bare PID could name someone else's process (a Docker engine, say) by the time we stop it.
-start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+# The command name (field 2) may hold spaces (gunicorn retitles itself): count fields after its ')'.
+start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
 daemon_pid() { cut -d' ' -f1 "$RUN/$1.pid" 2>/dev/null; }
 pid_alive() {
   local pid started
