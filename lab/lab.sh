@@ -30,6 +30,7 @@ cmd_up() {
   os_up
   [[ -f "$STATE/ubuntu-20.04.raw" ]] || head -c 1048576 /dev/zero >"$STATE/ubuntu-20.04.raw"
   once cloud-setup python3 -m gpt371_lab.setup_cloud "$STATE/clouds.yaml" "$STATE/ubuntu-20.04.raw"
+  os_workers_up
   [[ $STARTED_ANY == 0 ]] || wait_compute
   log "lab up in $((SECONDS - t0)) s"
   cat <<EOT

@@ -66,15 +66,20 @@ os_up() {
   OS_NEUTRON_CONFIG_DIR="$ETC/neutron" OS_NEUTRON_CONFIG_FILES=neutron.conf gunicorn_daemon neutron-api 9696 neutron_app
   start_daemon neutron-rpc neutron-rpc-server --config-file "$ETC/neutron/neutron.conf"
   OS_NOVA_CONFIG_DIR="$ETC/nova" gunicorn_daemon nova-api 8774 nova_api_app
-  start_daemon nova-conductor nova-conductor --config-file "$ETC/nova/nova.conf"
-  start_daemon nova-scheduler nova-scheduler --config-file "$ETC/nova/nova.conf"
-  start_daemon nova-compute python3 -m gpt371_lab.compute_main \
-    --config-file "$ETC/nova/nova.conf" --config-file "$ETC/nova/nova-compute.conf"
   wait_http keystone http://127.0.0.1:5000/v3
   wait_http placement http://127.0.0.1:8778/
   wait_http glance-api http://127.0.0.1:9292/
   wait_http neutron-api http://127.0.0.1:9696/
   wait_http nova-api http://127.0.0.1:8774/
+}
+
+# Nova's workers authenticate as the nova service user when they start (conductor's placement
+# client is fatal on a 401): start them only once the cloud set-up has made that user.
+os_workers_up() {
+  start_daemon nova-conductor nova-conductor --config-file "$ETC/nova/nova.conf"
+  start_daemon nova-scheduler nova-scheduler --config-file "$ETC/nova/nova.conf"
+  start_daemon nova-compute python3 -m gpt371_lab.compute_main \
+    --config-file "$ETC/nova/nova.conf" --config-file "$ETC/nova/nova-compute.conf"
 }
 
 # Reverse start order; nova-compute first so it stops using the APIs.
