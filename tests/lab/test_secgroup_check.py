@@ -23,10 +23,6 @@ CLOUD = 'gpt371-lab'
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 SUBNET = '10.77.0.0/24'
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CLOUDS_YAML),
-                                reason='lab cloud not up (no lab/.state/clouds.yaml): run `make lab-up`')
-
-
 # -- helpers -------------------------------------------------------------------------------------
 
 def run_tasks(tmp_path, tasks, check=False, timeout=300):
@@ -72,7 +68,7 @@ def by_kind(result):
 # -- the lab objects -----------------------------------------------------------------------------
 
 @pytest.fixture(scope='module')
-def conn():
+def conn(lab_up):  # lab_up (conftest): `lab.sh up` first, so a cold run tests instead of skipping
     import openstack.config
     from openstack import connection
     region = openstack.config.OpenStackConfig(config_files=[CLOUDS_YAML]).get_one(cloud=CLOUD)
