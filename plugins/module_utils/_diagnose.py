@@ -87,7 +87,7 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
             first = findings[0]
             evidence.extend('%s: %s' % (f.get('kind'), f.get('detail')) for f in findings)
             return ('a security group blocks port %d: %s' % (spec['port'], first.get('detail')),
-                    first.get('fix_text') or _fix_text(first.get('fix')) or
+                    fix_text(first.get('fix')) or
                     're-run playbooks/provision.yml (network role) to restore the declared rules', evidence)
         if secgroup is not None:
             evidence.append('security groups allow port %d as declared' % spec['port'])
@@ -130,7 +130,7 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
     return cause, fix, evidence
 
 
-def _fix_text(fix):
+def fix_text(fix):
     """secgroup_check's fix is a task dict: show it as one line."""
     if not fix:
         return ''

@@ -12,7 +12,7 @@ __metaclass__ = type
 import json
 from xml.sax.saxutils import escape, quoteattr
 
-from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import diagnose
+from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import diagnose, fix_text
 
 
 def build_rows(probes, servers=None, secgroup=None, env_mismatches=None, deployment=None, host_networks=None):
@@ -46,7 +46,7 @@ def build_rows(probes, servers=None, secgroup=None, env_mismatches=None, deploym
             'detail': '; '.join('%s %s: %s' % (f.get('severity'), f.get('group'), f.get('detail'))
                                 for f in secgroup.get('findings', [])) or 'rules match the declaration',
             'likely_cause': blocking[0].get('detail') if blocking else '',
-            'fix': blocking[0].get('fix_text', '') if blocking else '',
+            'fix': fix_text(blocking[0].get('fix')) if blocking else '',
             'evidence': [],
         })
     return rows

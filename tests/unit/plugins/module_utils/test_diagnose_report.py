@@ -93,3 +93,4 @@ def test_markdown_escapes_pipes():
 def test_security_group_row():
     rows = report.build_rows([], secgroup=SG_MISSING_8080)
     assert rows[0]['point'] == 'security_groups' and not rows[0]['ok']
+    assert rows[0]['fix'].startswith('openstack.cloud.security_group_rule: ') and 'port_range_min=8080' in rows[0]['fix']
