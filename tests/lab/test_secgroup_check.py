@@ -23,6 +23,7 @@ CLOUD = 'gpt371-lab'
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 SUBNET = '10.77.0.0/24'
 
+
 # -- helpers -------------------------------------------------------------------------------------
 
 def run_tasks(tmp_path, tasks, check=False, timeout=300):
