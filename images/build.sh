@@ -4,6 +4,8 @@
 #   gpt371-node:bookworm / gpt371-node:trixie   sshd + python3 + sudo (lab nodes, Molecule)
 #   gpt371-pgvector:17                           PostgreSQL 17 + pgvector (trixie)
 #   gpt371-dbnode:trixie                         node-trixie with the database role's packages (tests)
+#   gpt371-ee-base:trixie, gpt371-ee:0.1.0       the AWX execution environment (`ee`, not in the default set;
+#                                                awx/build-ee.sh: ansible-builder, rebuilt when its context changes)
 # Usage: images/build.sh [image ...]   (default: all). FORCE=1 rebuilds.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -52,6 +54,7 @@ for w in "${want[@]}"; do
     node-trixie)   base trixie;   build gpt371-node:trixie "$HERE/node" --build-arg SUITE=trixie ;;
     pgvector)      base trixie;   build gpt371-pgvector:17 "$HERE/pgvector" ;;
     dbnode)        "$0" node-trixie; build gpt371-dbnode:trixie "$HERE/dbnode" ;;
+    ee)            base trixie;   build gpt371-ee-base:trixie "$HERE/../awx/ee-base"; bash "$HERE/../awx/build-ee.sh" ;;
     *) echo "unknown image $w" >&2; exit 2 ;;
   esac
 done
