@@ -3,8 +3,9 @@ the project, an inventory, the template's extra vars plus launch vars, and the e
 credentials inject. Against real local services (PostgreSQL + pgvector, S3 (moto), the XPipe stand-in).
 
 test_verify_job_in_the_execution_environment repeats it inside the EE image with ansible-runner's process
-isolation (docker), as an AWX execution node does; it builds nothing and is skipped while the image
-gpt371-ee:0.1.0 is missing (awx/README.md builds it).
+isolation (docker), as an AWX execution node does. `images/build.sh ee` builds the image first (cached: it
+only rebuilds when the build context - definition, requirements, the collection - changed); a missing Docker
+engine or a failed build fails the test, naming the cause.
 """
 import glob
 import json
@@ -166,17 +167,37 @@ def test_a_stale_secret_in_the_env_file_is_named(assets, job_templates, services
     assert not [s for s in _secrets(services) + ["an-old-secret"] if s in stdout + json.dumps(report)]
 
 
-def _have_image(image):
-    if not shutil.which("docker"):
-        return False
-    return subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=False).returncode == 0
+@pytest.fixture(scope="module")
+def ee_image():
+    """gpt371-ee:0.1.0, built (or found up to date) by images/build.sh ee."""
+    assert shutil.which("docker"), "docker CLI missing: scripts/bootstrap.sh installs it (make setup)"
+    info = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False, timeout=60)
+    assert info.returncode == 0, "no Docker engine answers (make engine / scripts/dockerd.sh): " + info.stderr[-500:]
+    env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run(["bash", os.path.join(REPO, "images", "build.sh"), "ee"], env=env, capture_output=True,
+                          text=True, check=False, timeout=3600)
+    assert proc.returncode == 0, "images/build.sh ee failed:\n" + (proc.stdout + proc.stderr)[-4000:]
+    inspect = subprocess.run(["docker", "image", "inspect", EE_IMAGE], capture_output=True, check=False)
+    assert inspect.returncode == 0, "images/build.sh ee built no %s" % EE_IMAGE
+    return EE_IMAGE
 
 
-@pytest.mark.skipif(not _have_image(EE_IMAGE), reason="build %s first (awx/README.md)" % EE_IMAGE)
-def test_verify_job_in_the_execution_environment(assets, job_templates, services, tmp_path):
+def test_verify_job_in_the_execution_environment(assets, job_templates, services, ee_image, tmp_path):
     pdd = str(tmp_path)
     kwargs = prepare_job(assets, job_templates["verify"], services, pdd, inside="/runner",
                          python="/usr/bin/python3", collections=False)
-    kwargs.update(process_isolation=True, process_isolation_executable="docker", container_image=EE_IMAGE,
+    kwargs.update(process_isolation=True, process_isolation_executable="docker", container_image=ee_image,
                   container_options=["--network=host", "--name", "gpt371-awx-job-" + uuid.uuid4().hex[:12]])
-    check_job(ansible_runner.run(**kwargs), pdd, services)
+    events = check_job(ansible_runner.run(**kwargs), pdd, services)
+    # It ran in the image, not here: runner's recorded command is a `docker run` of the EE, and the facts of
+    # the host (the container, connection local) are Debian 13's with the image's Python.
+    (command_file,) = glob.glob(os.path.join(pdd, "artifacts", "*", "command"))
+    with open(command_file, encoding="utf-8") as fh:
+        command = json.load(fh)["command"]
+    assert command[:2] == ["docker", "run"] and ee_image in command and "--network=host" in command, command
+    (facts,) = [e["event_data"]["res"]["ansible_facts"] for e in events
+                if e["event"] == "runner_on_ok" and e["event_data"].get("task_action") in (
+                    "gather_facts", "ansible.builtin.gather_facts", "setup", "ansible.builtin.setup")]
+    assert facts["ansible_distribution_release"] == "trixie", facts["ansible_distribution_release"]
+    assert facts["ansible_python"]["executable"] == "/usr/bin/python3"
+    assert facts["ansible_python_version"].startswith("3.13"), facts["ansible_python_version"]
