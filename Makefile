@@ -47,6 +47,7 @@ integration: images
 test: images
 	ansible-lint
 	$(MAKE) --no-print-directory sanity
+	bash images/build.sh ee
 	python -m pytest tests $(PYTEST_ARGS)
 
 ## demo         the main job: site.yml on the local lab (until the lab lands: verify against local services)
