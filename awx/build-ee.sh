@@ -35,6 +35,7 @@ if [ -z "${FORCE:-}" ] \
   exit 0
 fi
 log "docker build $TAG (ansible-builder context ${sum:0:12})"
+old_id="$(docker image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)"
 start=$SECONDS
 out="$ctx.log"
 if ! docker build ${NO_CACHE:+--no-cache} -f "$ctx/Containerfile" -t "$TAG" --label "gpt371.ee.context=$sum" "$ctx" \
@@ -44,4 +45,8 @@ if ! docker build ${NO_CACHE:+--no-cache} -f "$ctx/Containerfile" -t "$TAG" --la
   exit 1
 fi
 rm -f "$out"
+# The image the tag leaves behind, by id (kept while a container uses it).
+if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect -f '{{.Id}}' "$TAG")" ]; then
+  docker rmi "$old_id" >/dev/null 2>&1 || true
+fi
 log "built $TAG in $((SECONDS - start)) s"
