@@ -125,6 +125,8 @@ def main():
             wall, out = playbook(node, play, profile)
             ok, changed = recap(out)
             print(f'first re-run: {wall:.2f} s, changed={changed}')
+            if wall > 5:  # something was to do after all: show why and where the time went
+                print('\n'.join(line for line in out.splitlines() if 'to do:' in line or ' --- ' in line))
             if changed:
                 sys.exit('the re-run changed something: not a no-op\n' + out[-3000:])
             before = container_ids(node)
