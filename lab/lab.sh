@@ -7,8 +7,9 @@ source "$LAB/services/postgres.sh"
 source "$LAB/services/rabbitmq.sh"
 source "$LAB/services/openstack.sh"
 source "$LAB/services/prereqs.sh"
+source "$LAB/services/s3.sh"
 
-ALL_DAEMONS="postgres epmd rabbitmq $OS_DAEMONS_STOP"
+ALL_DAEMONS="postgres epmd rabbitmq s3 $OS_DAEMONS_STOP"
 
 load_secrets() {
   if [[ ! -f "$STATE/secrets.env" ]]; then
@@ -17,6 +18,12 @@ load_secrets() {
       >"$STATE/secrets.env"
   fi
   set -a; source "$STATE/secrets.env"; set +a
+  # The application's secrets on the lab (a real deployment keeps them in ansible-vault or AWX):
+  # read by inventories/local, stable across down/up.
+  if [[ ! -f "$STATE/app-secrets.json" ]]; then
+    (umask 077; printf '{"db_password": "%s", "xpipe_api_key": "%s"}\n' \
+      "$(openssl rand -hex 16)" "$(openssl rand -hex 16)" >"$STATE/app-secrets.json")
+  fi
 }
 
 cmd_up() {
@@ -26,10 +33,12 @@ cmd_up() {
   prereqs_up
   postgres_up
   rabbitmq_up
+  s3_up
   os_setup
   os_up
   [[ -f "$STATE/ubuntu-20.04.raw" ]] || head -c 1048576 /dev/zero >"$STATE/ubuntu-20.04.raw"
-  once cloud-setup python3 -m gpt371_lab.setup_cloud "$STATE/clouds.yaml" "$STATE/ubuntu-20.04.raw"
+  # Re-run (it only adds what is missing) whenever the set-up itself changes.
+  once "cloud-setup-$(sha256sum "$LAB/gpt371_lab/setup_cloud.py" | cut -c1-12)" python3 -m gpt371_lab.setup_cloud "$STATE/clouds.yaml" "$STATE/ubuntu-20.04.raw"
   os_workers_up
   [[ $STARTED_ANY == 0 ]] || wait_compute
   log "lab up in $((SECONDS - t0)) s"
@@ -63,6 +72,7 @@ cmd_down() {
   local d id
   for d in $OS_DAEMONS_STOP; do stop_daemon "$d"; done
   rabbitmq_down
+  s3_down
   postgres_down
   if docker info >/dev/null 2>&1; then
     for id in $(docker ps -aq --filter label=gpt371-lab=server); do docker rm -f -v "$id" >/dev/null; done
