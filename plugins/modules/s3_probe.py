@@ -222,11 +222,16 @@ class S3Probe(ProbeModule):
         if style == 'auto':
             style = 'path' if p['endpoint_url'] else 'auto'
         timeout = self.deadline.bound(p['request_timeout'])
-        config = Config(
+        options = dict(
             s3={'addressing_style': style}, signature_version='s3v4',
             connect_timeout=timeout, read_timeout=timeout,
-            retries={'max_attempts': 1, 'mode': 'standard'},  # our own retry loop decides
-            request_checksum_calculation='when_required', response_checksum_validation='when_required')
+            retries={'max_attempts': 1, 'mode': 'standard'})  # our own retry loop decides
+        # botocore >= 1.36 sends checksums many S3-compatible stores reject; older botocore (Debian 12's
+        # python3-boto3 on the hosts) neither sends them nor knows these options.
+        if 'request_checksum_calculation' in getattr(Config, 'OPTION_DEFAULTS', {}):
+            options.update(request_checksum_calculation='when_required',
+                           response_checksum_validation='when_required')
+        config = Config(**options)
         verify = p['ca_bundle'] if (p['validate_certs'] and p['ca_bundle']) else p['validate_certs']
         session = boto3.session.Session(
             aws_access_key_id=p['access_key'], aws_secret_access_key=p['secret_key'],
