@@ -73,7 +73,8 @@ def test_stack_via_api_deploys_healthy_and_reruns_as_a_no_op(api_node, run_playb
     workdir = tmp_path / 'project'
     playbook = tmp_path / 'stack_via_api.yml'
     playbook.write_text(PLAY.format(workdir=workdir, cache=tmp_path / 'images', repo=repo_root, images=REF_IMAGES))
-    assert node.ssh("docker images -q --filter 'reference=gpt371-ref-*'").stdout.strip() == '', 'the node starts without the images'
+    images = node.ssh("docker images -q --filter 'reference=gpt371-ref-*'").stdout.strip()
+    assert images == '', 'the node starts without the images'
 
     first = run_playbook(str(playbook), inventory=node.inventory, env=node.api_env(), timeout=900)
     assert first.returncode == 0, first.output[-5000:]
