@@ -38,6 +38,7 @@ PLAY = """---
     stack_project_name: {project}
     stack_source_dir: {repo}/examples/reference-stack
     stack_ship_images: true
+    stack_ship_cache_dir: {cache}
     stack_images: {images}
     stack_pull: never
     stack_wait_timeout: 90
@@ -114,7 +115,8 @@ def main():
                   flush=True)
             play = os.path.join(work, 'stack.yml')
             with open(play, 'w') as fh:
-                fh.write(PLAY.format(project=PROJECT, repo=REPO, images=REF_IMAGES, role='gpt371.infra.stack'))
+                fh.write(PLAY.format(project=PROJECT, repo=REPO, images=REF_IMAGES, role='gpt371.infra.stack',
+                                     cache=os.path.join(work, 'images')))
             empty = os.path.join(work, 'empty.yml')
             with open(empty, 'w') as fh:
                 fh.write(EMPTY_PLAY)
@@ -156,7 +158,8 @@ def main():
                 subprocess.run(['tar', '-x', '-C', os.path.dirname(old)], input=archive, check=True)
                 base_play = os.path.join(work, 'baseline.yml')
                 with open(base_play, 'w') as fh:
-                    fh.write(PLAY.format(project=PROJECT, repo=REPO, images=REF_IMAGES, role='stack'))
+                    fh.write(PLAY.format(project=PROJECT, repo=REPO, images=REF_IMAGES, role='stack',
+                                         cache=os.path.join(work, 'images')))
                 benv = dict(profile, ANSIBLE_ROLES_PATH=old)
                 playbook(node, base_play, benv)  # its own bookkeeping (.deployed) once
                 for _ in range(max(3, args.n // 2)):
