@@ -50,7 +50,7 @@ test: images
 	bash images/build.sh ee
 	python -m pytest tests $(PYTEST_ARGS)
 
-## demo         the main job: site.yml on the local lab (until the lab lands: verify against local services)
+## demo         the main job: site.yml on the local lab (GPT371_DEMO=local: verify.yml on local services)
 demo: images
 	bash scripts/demo.sh
 

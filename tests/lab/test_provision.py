@@ -13,39 +13,14 @@ The module fixture tears the deployment down whatever happens.
 """
 import json
 import os
-import random
-import re
 import subprocess
 import uuid
 
 import pytest
+from lab_playbook import REPO, VENV_BIN, new_deployment, run_playbook
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 CLOUDS_YAML = os.path.join(REPO, 'lab', '.state', 'clouds.yaml')
-RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 FIXED = ('core', 'xpipe', 'kespa', 'supabase')
-PLAYBOOK_TIMEOUT = 1500
-
-
-def run_playbook(name, deployment, *extra, check=False):
-    """Run playbooks/<name> with the local (lab) inventory; return (returncode, output, {host: changed})."""
-    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), os.path.join(REPO, 'playbooks', name),
-           '-e', 'infra_deployment=' + deployment['name'],
-           '-e', 'network_subnet_cidr=' + deployment['cidr']]
-    for item in extra:
-        cmd += ['-e', item]
-    if check:
-        cmd.append('--check')
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-               PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''))
-    for var in ('OS_CLOUD', 'OS_CLIENT_CONFIG_FILE', 'OS_AUTH_URL'):
-        env.pop(var, None)
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT,
-                          check=False)
-    output = proc.stdout + proc.stderr
-    recap = {match.group(1): int(match.group(3)) for match in RECAP.finditer(output)}
-    return proc.returncode, output, recap
 
 
 def servers_of(conn, deployment):
@@ -77,10 +52,9 @@ def outputs_of(deployment):
 def deployment(lab_up):
     """A fresh deployment name and a /24 no earlier run's Docker network holds; torn down at the end."""
     assert os.path.exists(lab_up)
-    name = 'gpt371-t' + uuid.uuid4().hex[:6]
-    info = {'name': name, 'cidr': '10.%d.%d.0/24' % (random.randint(150, 199), random.randint(0, 255))}
+    info = new_deployment('gpt371-t')
     yield info
-    run_playbook('teardown.yml', info, 'teardown_confirm=' + name)
+    run_playbook('teardown.yml', info, 'teardown_confirm=' + info['name'])
 
 
 @pytest.fixture(scope='module')
@@ -182,7 +156,8 @@ def test_scaling_changes_only_agents(deployment, conn):
     assert len(before['servers']) == 4 and before['networks'] and before['routers'] and before['subnets']
     assert len(before['security_groups']) == 4
     for count in (5, 2):
-        code, output, recap = run_playbook('scale.yml', deployment, 'agent_count=%d' % count)
+        code, output, recap = run_playbook('scale.yml', deployment, 'agent_count=%d' % count,
+                                           'scale_provision_only=true')
         assert code == 0, output[-6000:]
         agents = sorted(name for name, server in servers_of(conn, deployment).items()
                         if server.metadata.get('gpt371_role') == 'agent')

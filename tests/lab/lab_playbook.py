@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the collection's playbooks against the lab the way a user does (local inventory, repository ansible.cfg)."""
+import os
+import random
+import re
+import subprocess
+import uuid
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+VENV_BIN = os.path.join(REPO, '.venv', 'bin')
+RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+PLAYBOOK_TIMEOUT = 2400
+
+
+def new_deployment(prefix):
+    """A fresh deployment name and a /24 no other test's Docker network holds."""
+    return {'name': prefix + uuid.uuid4().hex[:6],
+            'cidr': '10.%d.%d.0/24' % (random.randint(150, 199), random.randint(0, 255))}
+
+
+def run_playbook(name, deployment, *extra, check=False):
+    """Run playbooks/<name> with the local (lab) inventory; return (returncode, output, {host: changed})."""
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), os.path.join(REPO, 'playbooks', name),
+           '-e', 'infra_deployment=' + deployment['name'],
+           '-e', 'network_subnet_cidr=' + deployment['cidr']]
+    for item in extra:
+        cmd += ['-e', item]
+    if check:
+        cmd.append('--check')
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+               PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''))
+    for var in ('OS_CLOUD', 'OS_CLIENT_CONFIG_FILE', 'OS_AUTH_URL'):
+        env.pop(var, None)
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT,
+                          check=False)
+    output = proc.stdout + proc.stderr
+    recap = {match.group(1): int(match.group(3)) for match in RECAP.finditer(output)}
+    return proc.returncode, output, recap
