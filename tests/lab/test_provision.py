@@ -13,6 +13,7 @@ The module fixture tears the deployment down whatever happens.
 """
 import json
 import os
+import re
 import subprocess
 import uuid
 

@@ -110,7 +110,7 @@ def test_database_stopped_is_diagnosed_and_the_rest_still_checked(site):
     database = outputs(site)['supabase_instance_ip']
     ssh(site, database, 'service postgresql stop')
     try:
-        code, output, _ = play('verify.yml', site)
+        code, output, _recap = play('verify.yml', site)
     finally:
         ssh(site, database, 'service postgresql start')
     assert code != 0
@@ -130,7 +130,7 @@ def test_missing_8080_rule_is_diagnosed_and_the_rest_still_checked(site, conn):
                 if r.direction == 'ingress' and r.port_range_min == 8080)
     conn.network.delete_security_group_rule(rule)
     try:
-        code, output, _ = play('verify.yml', site)
+        code, output, _recap = play('verify.yml', site)
     finally:
         conn.network.create_security_group_rule(
             security_group_id=group.id, direction='ingress', protocol='tcp', port_range_min=8080,
@@ -148,7 +148,7 @@ def test_wrong_storage_secret_is_diagnosed_and_the_rest_still_checked(site):
     ssh(site, kespa, 'cp -p /opt/371gpt/.env /root/env.saved && '
                      'sed -i "s/^STORAGE_SECRET_KEY=.*/STORAGE_SECRET_KEY=wrong-secret-in-the-env-file/" /opt/371gpt/.env')
     try:
-        code, output, _ = play('verify.yml', site)
+        code, output, _recap = play('verify.yml', site)
     finally:
         ssh(site, kespa, 'mv /root/env.saved /opt/371gpt/.env')
     assert code != 0
@@ -163,7 +163,7 @@ def test_wrong_storage_secret_is_diagnosed_and_the_rest_still_checked(site):
 
 
 def test_backup_round_trips_through_the_object_storage(site):
-    code, output, _ = play('backup.yml', site)
+    code, output, _recap = play('backup.yml', site)
     assert code == 0, output[-8000:]
     with open(os.path.join(STATE, 's3.json'), encoding='utf-8') as handle:
         s3 = json.load(handle)
@@ -176,7 +176,7 @@ def test_backup_round_trips_through_the_object_storage(site):
 @pytest.mark.parametrize('agents', [5, 3])
 def test_scale_and_verify_green(site, agents):
     started = time.monotonic()
-    code, output, _ = play('scale.yml', site, 'agent_count=%d' % agents)
+    code, output, _recap = play('scale.yml', site, 'agent_count=%d' % agents)
     assert code == 0, output[-8000:]
     print('scale.yml to %d agents: %.0f s' % (agents, time.monotonic() - started))
     assert_green(site, output, agents=agents)
@@ -184,7 +184,7 @@ def test_scale_and_verify_green(site, agents):
 
 
 def test_teardown_leaves_nothing(site, conn):
-    code, output, _ = run_playbook('teardown.yml', site, 'teardown_confirm=' + site['name'])
+    code, output, _recap = run_playbook('teardown.yml', site, 'teardown_confirm=' + site['name'])
     assert code == 0, output[-8000:]
     mark = 'deployment=' + site['name']
     assert not [s.name for s in conn.compute.servers() if (s.metadata or {}).get('gpt371_deployment') == site['name']]
