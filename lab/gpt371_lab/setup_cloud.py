@@ -78,6 +78,15 @@ def external_network(conn):
                                    allocation_pools=[{'start': '172.24.4.10', 'end': '172.24.4.250'}])
 
 
+def quotas(conn):
+    """Room for a few deployments at once (each: 4 servers + agent_count, 4 security groups): the defaults
+    (10 instances, 10 security groups) stop a second deployment or agent_count=8."""
+    project = conn.identity.find_project(PROJECT, domain_id='default')
+    conn.set_compute_quotas(project.id, instances=50, cores=200, ram=512000)
+    conn.set_network_quotas(project.id, security_group=100, security_group_rule=1000, port=500, network=50,
+                            subnet=50, router=20, floatingip=50)
+
+
 def write_clouds_yaml(path, password, admin_password):
     def cloud(user, project, pw):
         return {'auth': {'auth_url': KEYSTONE, 'username': user, 'password': pw, 'project_name': project,
@@ -103,6 +112,7 @@ def main():
     conn = connect()  # a fresh token: its catalog holds the endpoints just created
     compute_and_image(conn, image_file)
     external_network(conn)
+    quotas(conn)
     write_clouds_yaml(clouds_yaml, password, admin_password)
 
 
