@@ -1,8 +1,9 @@
 """The verify play's time against the number of agent servers (probes run on every app host at once).
 
 Usage: .venv/bin/python bench/verify_agents.py [AGENTS ...]   (default: 1 8; the lab must be able to come up)
+       GPT371_BENCH_RUNS=N: verify runs per count (default 3)
 A throw-away deployment ``gpt371-b<random>`` is built with site.yml at the first count, verify.yml is timed
-(median of 3), then scale.yml moves it to each next count and verify.yml is timed again; the deployment is torn
+(median of 3 runs), then scale.yml moves it to each next count and verify.yml is timed again; the deployment is torn
 down at the end. Prints the figures and the ratio of the last count to the first (target <= 1.5).
 """
 import os
@@ -21,7 +22,7 @@ def must(result, what):
         sys.exit('%s failed:\n%s' % (what, output[-4000:]))
 
 
-def time_verify(deployment, runs=3):
+def time_verify(deployment, runs=int(os.environ.get('GPT371_BENCH_RUNS', '3'))):
     times = []
     for _ in range(runs):
         started = time.monotonic()
