@@ -26,39 +26,10 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
-from stack_node import REF_IMAGES, StackNode, ansible_env, build_reference_images  # noqa: E402
+from stack_node import StackNode, ansible_env, build_reference_images, reference_play  # noqa: E402
 
 PROJECT = 'gpt371-ref'
 PROJECT_DIR = '/opt/gpt371/stacks/' + PROJECT
-PLAY = """---
-- name: Apply the stack role
-  hosts: app_hosts
-  gather_facts: false
-  vars:
-    stack_project_name: {project}
-    stack_source_dir: {repo}/examples/reference-stack
-    stack_ship_images: true
-    stack_ship_cache_dir: {cache}
-    stack_images: {images}
-    stack_pull: never
-    stack_wait_timeout: 90
-    stack_env:
-      DB_HOST: "{{{{ ansible_host }}}}"
-      DB_PORT: "22"
-      DB_NAME: 371gpt
-      DB_USER: gpt371
-      DB_PASSWORD: bench-db-secret
-      STORAGE_ENDPOINT: "http://{{{{ ansible_host }}}}:9"
-      STORAGE_ACCESS_KEY: bench-access
-      STORAGE_SECRET_KEY: bench-secret
-      STORAGE_BUCKET: 371gpt-assets
-      XPIPE_HOST: 127.0.0.1
-      XPIPE_PORT: "8080"
-      XPIPE_API_KEY: bench-xpipe-key
-      AGENT_COUNT: "3"
-  roles:
-    - {role}
-"""
 EMPTY_PLAY = """---
 - name: Nothing
   hosts: app_hosts
@@ -115,8 +86,8 @@ def main():
                   flush=True)
             play = os.path.join(work, 'stack.yml')
             with open(play, 'w') as fh:
-                fh.write(PLAY.format(project=PROJECT, repo=REPO, images=REF_IMAGES, role='gpt371.infra.stack',
-                                     cache=os.path.join(work, 'images')))
+                fh.write(reference_play('Apply the stack role', os.path.join(work, 'images'), secret='bench',
+                                        stack_project_name=PROJECT))
             empty = os.path.join(work, 'empty.yml')
             with open(empty, 'w') as fh:
                 fh.write(EMPTY_PLAY)
@@ -158,8 +129,8 @@ def main():
                 subprocess.run(['tar', '-x', '-C', os.path.dirname(old)], input=archive, check=True)
                 base_play = os.path.join(work, 'baseline.yml')
                 with open(base_play, 'w') as fh:
-                    fh.write(PLAY.format(project=PROJECT, repo=REPO, images=REF_IMAGES, role='stack',
-                                         cache=os.path.join(work, 'images')))
+                    fh.write(reference_play('Apply the stack role', os.path.join(work, 'images'), secret='bench',
+                                            role='stack', stack_project_name=PROJECT))
                 benv = dict(profile, ANSIBLE_ROLES_PATH=old)
                 playbook(node, base_play, benv)  # its own bookkeeping (.deployed) once
                 for _ in range(max(3, args.n // 2)):

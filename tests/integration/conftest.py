@@ -18,6 +18,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # so `services` imports without a package __init__ chain
 from services.local import LocalServices  # noqa: E402
+from stack_node import ansible_env  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VENV_BIN = os.path.join(REPO, ".venv", "bin")
@@ -79,15 +80,7 @@ def _run_playbook(playbook_path, extra_vars=None, verbosity=0, check=False, diff
     if diff:
         cmd.append("--diff")
 
-    run_env = dict(os.environ)
-    run_env.update({
-        "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_NOCOLOR": "1",
-        "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-        "PYTHONUNBUFFERED": "1",
-    })
-    run_env.update(env or {})
+    run_env = ansible_env(env)
 
     # Own process group: a timeout kills ansible's forks too, not just the parent.
     proc = subprocess.Popen(cmd, cwd=REPO, env=run_env, text=True, stdin=subprocess.DEVNULL,

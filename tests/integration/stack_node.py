@@ -9,6 +9,7 @@
                           # paramiko, and an `ssh` first in PATH that reads that config (the Docker CLI runs
                           # the system ssh, which takes ~ from the password database, not from HOME)
     node.stop()           # docker rm -f -v by id
+    reference_play(...)   # the playbook text applying the stack role to the reference stack on app_hosts
 
 The Docker-in-Docker options are those of roles/*/molecule (ALL capabilities minus SYS_RESOURCE,
 seccomp/apparmor/systempaths unconfined, the host cgroup tree, a volume at /var/lib/docker);
@@ -20,6 +21,8 @@ import subprocess
 import tempfile
 import time
 import uuid
+
+import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
@@ -41,6 +44,23 @@ PREPARE = """---
 
 def docker(*args, timeout=300, check=True):
     return subprocess.run(['docker', *args], capture_output=True, text=True, timeout=timeout, check=check)
+
+
+def reference_play(name, cache, secret='test', role='gpt371.infra.stack', **stack_vars):
+    """Playbook text applying `role` to examples/reference-stack on app_hosts, images shipped from the controller
+    (cache: stack_ship_cache_dir), with a full guide .env whose secrets start with `secret`; stack_vars add to
+    or override the role's variables."""
+    env = {'DB_HOST': '{{ ansible_host }}', 'DB_PORT': '22', 'DB_NAME': '371gpt', 'DB_USER': 'gpt371',
+           'DB_PASSWORD': secret + '-db-secret', 'STORAGE_ENDPOINT': 'http://{{ ansible_host }}:9',
+           'STORAGE_ACCESS_KEY': secret + '-access', 'STORAGE_SECRET_KEY': secret + '-secret',
+           'STORAGE_BUCKET': '371gpt-assets', 'XPIPE_HOST': '127.0.0.1', 'XPIPE_PORT': '8080',
+           'XPIPE_API_KEY': secret + '-xpipe-key', 'AGENT_COUNT': '3'}
+    play_vars = {'stack_source_dir': os.path.join(REPO, 'examples', 'reference-stack'),
+                 'stack_ship_images': True, 'stack_ship_cache_dir': str(cache), 'stack_images': REF_IMAGES,
+                 'stack_pull': 'never', 'stack_wait_timeout': 90, 'stack_env': env}
+    play_vars.update(stack_vars)
+    play = {'name': name, 'hosts': 'app_hosts', 'gather_facts': False, 'vars': play_vars, 'roles': [role]}
+    return '---\n' + yaml.safe_dump([play], sort_keys=False)
 
 
 def ansible_env(extra=None):

@@ -11,38 +11,7 @@ import re
 
 import pytest
 
-from stack_node import REF_IMAGES, StackNode, build_reference_images, docker
-
-PLAY = """---
-- name: Deploy the reference stack through the Docker API
-  hosts: app_hosts
-  gather_facts: false
-  vars:
-    stack_via_api: true
-    stack_api_workdir: {workdir}
-    stack_ship_cache_dir: {cache}
-    stack_source_dir: {repo}/examples/reference-stack
-    stack_ship_images: true
-    stack_images: {images}
-    stack_pull: never
-    stack_wait_timeout: 90
-    stack_env:
-      DB_HOST: "{{{{ ansible_host }}}}"
-      DB_PORT: "22"
-      DB_NAME: 371gpt
-      DB_USER: gpt371
-      DB_PASSWORD: api-db-secret
-      STORAGE_ENDPOINT: "http://{{{{ ansible_host }}}}:9"
-      STORAGE_ACCESS_KEY: api-access
-      STORAGE_SECRET_KEY: api-secret
-      STORAGE_BUCKET: 371gpt-assets
-      XPIPE_HOST: 127.0.0.1
-      XPIPE_PORT: "8080"
-      XPIPE_API_KEY: api-xpipe-key
-      AGENT_COUNT: "3"
-  roles:
-    - gpt371.infra.stack
-"""
+from stack_node import REF_IMAGES, StackNode, build_reference_images, docker, reference_play
 
 
 @pytest.fixture
@@ -68,11 +37,12 @@ def _recap(output):
     return {k: int(v) for k, v in zip(('ok', 'changed', 'unreachable', 'failed'), m.groups())}
 
 
-def test_stack_via_api_deploys_healthy_and_reruns_as_a_no_op(api_node, run_playbook, repo_root, tmp_path):
+def test_stack_via_api_deploys_healthy_and_reruns_as_a_no_op(api_node, run_playbook, tmp_path):
     node = api_node
     workdir = tmp_path / 'project'
     playbook = tmp_path / 'stack_via_api.yml'
-    playbook.write_text(PLAY.format(workdir=workdir, cache=tmp_path / 'images', repo=repo_root, images=REF_IMAGES))
+    playbook.write_text(reference_play('Deploy the reference stack through the Docker API', tmp_path / 'images',
+                                       secret='api', stack_via_api=True, stack_api_workdir=str(workdir)))
     images = node.ssh("docker images -q --filter 'reference=gpt371-ref-*'").stdout.strip()
     assert images == '', 'the node starts without the images'
 
