@@ -10,7 +10,7 @@ COLLECTION := $(ROOT)/.collections/ansible_collections/gpt371/infra
 PYTEST_ARGS ?=
 
 .PHONY: help setup engine images lint sanity units integration molecule labtests \
-        test demo lab-up lab-down lab-status bench clean
+        test demo lab-up lab-down lab-status bench clean rehearse
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## //'
@@ -53,6 +53,10 @@ test: images
 ## demo         the main job: site.yml on the local lab (GPT371_DEMO=local: verify.yml on local services)
 demo: images
 	bash scripts/demo.sh
+
+## rehearse     the README's first command on a machine that never ran it (own engine, empty HOME; ~20 min)
+rehearse:
+	bash scripts/rehearse.sh $(REF)
 
 ## lab-up / lab-down / lab-status   the local OpenStack cloud
 lab-up: images
