@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -92,7 +93,49 @@ def test_provision_twice_second_run_changes_nothing(deployment, conn):
     port = next(conn.network.ports(device_id=core.id))
     fips = list(conn.network.ips(port_id=port.id))
     assert [fip.floating_ip_address for fip in fips] == [outputs['api_floating_ip']['value']]
+    # Waited for until Nova lists it (the lab sends Neutron's events 15 s apart): later reads see it.
+    assert fips[0].floating_ip_address in floating_in_nova(conn.compute.get_server(core.id))
     assert os.stat(os.path.join(REPO, 'outputs', deployment['name'] + '.json')).st_mode & 0o077 == 0
+
+
+def floating_in_nova(server):
+    return [a['addr'] for entries in (server.addresses or {}).values() for a in entries
+            if a.get('OS-EXT-IPS:type') == 'floating']
+
+
+def run_floating_ip_module(server, timeout):
+    args = 'server=%s network=public timeout=%d' % (server, timeout)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+               OS_CLIENT_CONFIG_FILE=CLOUDS_YAML, OS_CLOUD='gpt371-lab')
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible'), 'localhost', '-m', 'gpt371.infra.server_floating_ip',
+                           '-a', args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_floating_ip_wait_is_bounded_and_a_rerun_keeps_the_address(deployment, conn):
+    """A new address that Nova has not listed yet: the bounded wait fails with what to check, and no Python
+    error (openstack.cloud.floating_ip crashed here on 'NoneType' ... 'to_dict'); the re-run finds the address in
+    Neutron instead of adding a second one, and waits until Nova lists it."""
+    core = servers_of(conn, deployment)[deployment['name'] + '-core']
+    port = next(conn.network.ports(device_id=core.id))
+    for fip in conn.network.ips(port_id=port.id):
+        conn.network.delete_ip(fip)
+    # Neutron may hand the same address out again: start once Nova has dropped the old one (bounded).
+    deadline = time.monotonic() + 60
+    while floating_in_nova(conn.compute.get_server(core.id)) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not floating_in_nova(conn.compute.get_server(core.id))
+    code, output = run_floating_ip_module(core.name, timeout=2)
+    assert code != 0, output
+    assert 'is attached to port %s' % port.id in output and 'Nova still shows' in output, output
+    assert 'Traceback' not in output and 'to_dict' not in output, output
+    attached = [fip.floating_ip_address for fip in conn.network.ips(port_id=port.id)]
+    assert len(attached) == 1
+    code, output = run_floating_ip_module(core.name, timeout=60)
+    assert code == 0, output
+    assert '"changed": false' in output and attached[0] in output, output
+    assert [fip.floating_ip_address for fip in conn.network.ips(port_id=port.id)] == attached
+    assert attached[0] in floating_in_nova(conn.compute.get_server(core.id))
 
 
 def test_check_mode_run_changes_nothing(deployment):
