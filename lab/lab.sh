@@ -26,9 +26,26 @@ load_secrets() {
   fi
 }
 
+# The delays are read by neutron (send_events_interval) and nova-compute (LAB_BOOT_DELAY) when they start: a
+# change restarts those daemons only, so switching takes seconds, not a lab restart.
+apply_delays() {
+  local name want had
+  for name in LAB_EVENT_DELAY LAB_BOOT_DELAY; do
+    [[ "${!name}" =~ ^[0-9]+$ ]] || { log "$name must be whole seconds, not '${!name}'"; exit 2; }
+  done
+  export LAB_BOOT_DELAY
+  want="event=$LAB_EVENT_DELAY boot=$LAB_BOOT_DELAY"
+  had="$(cat "$STATE/delays" 2>/dev/null || echo 'event=2 boot=0')"
+  [[ "$want" == "$had" ]] && return 0
+  log "delays: $had -> $want (restarting neutron and nova-compute)"
+  stop_daemon nova-compute; stop_daemon neutron-rpc; stop_daemon neutron-api
+  echo "$want" >"$STATE/delays"
+}
+
 cmd_up() {
   local t0=$SECONDS
   mkdir -p "$STATE/done" "$RUN" "$LOGS"
+  apply_delays
   load_secrets
   prereqs_up
   postgres_up

@@ -7,11 +7,14 @@ LOGS="$STATE/logs"
 ETC="$STATE/etc"
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=5440
+# A real cloud's lags, on demand (lab/README.md, "Slow like a real cloud"): seconds between Neutron's batches of
+# events to Nova (send_events_interval), and extra seconds a server stays in BUILD.
+LAB_EVENT_DELAY="${LAB_EVENT_DELAY:-2}"
+LAB_BOOT_DELAY="${LAB_BOOT_DELAY:-0}"
 export PATH="$VENV/bin:$PATH"
 STARTED_ANY=0  # set by start_daemon: lets `up` on a running lab skip the readiness checks
 
 log() { printf '[lab] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 # Print the tail of a log and fail: every failed wait ends here.
 fail_with_log() {
@@ -68,10 +71,10 @@ wait_http() {
   fail_with_log "$name" "$LOGS/$name.log"
 }
 
-# render TEMPLATE DEST: fill @STATE@, @VENV@, @PASS@, @PG_PORT@ into a config file.
+# render TEMPLATE DEST: fill @STATE@, @VENV@, @PASS@, @PG_PORT@, @EVENT_DELAY@ into a config file.
 render() {
   sed -e "s|@STATE@|$STATE|g" -e "s|@VENV@|$VENV|g" -e "s|@PASS@|$LAB_PASS|g" \
-      -e "s|@PG_PORT@|$PG_PORT|g" "$1" >"$2.tmp"
+      -e "s|@PG_PORT@|$PG_PORT|g" -e "s|@EVENT_DELAY@|$LAB_EVENT_DELAY|g" "$1" >"$2.tmp"
   mv "$2.tmp" "$2"
 }
 

@@ -10,6 +10,7 @@ import os
 import subprocess
 import tarfile
 import tempfile
+import time
 
 import docker
 from docker import errors
@@ -45,7 +46,9 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
 
     def __init__(self, virtapi, read_only=False):
         super().__init__(virtapi, read_only)
-        self._api = docker.APIClient(base_url='unix:///var/run/docker.sock', version=API_VERSION)
+        # DOCKER_HOST as the docker CLI reads it: the fresh-machine rehearsal runs the lab on its own engine.
+        self._api = docker.APIClient(base_url=os.environ.get('DOCKER_HOST', 'unix:///var/run/docker.sock'),
+                                     version=API_VERSION)
 
     # --- Docker side -----------------------------------------------------------------
 
@@ -149,6 +152,8 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
         super().spawn(context, instance, image_meta, injected_files, admin_password, allocations,
                       network_info, block_device_info, power_on, **kwargs)
         self._remove_container(instance)  # leftovers of an earlier attempt on this uuid
+        # LAB_BOOT_DELAY: a real hypervisor takes a while to boot; the server stays in BUILD that long.
+        time.sleep(float(os.environ.get('LAB_BOOT_DELAY') or 0))
         self._create_container(instance, network_info)
         if not power_on:
             self._api.stop(container_name(instance), timeout=5)

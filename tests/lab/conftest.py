@@ -1,6 +1,6 @@
 """Session fixtures for the lab tests: the lab cloud up (`bash lab/lab.sh up`) and connections to it.
 
-  lab_up       path of the lab's clouds.yaml, after `lab.sh up` succeeded
+  lab_up       path of the lab's clouds.yaml, after `lab.sh up` succeeded (with LAB_EVENT_DELAY=15)
   conn         openstacksdk connection as the collection's non-admin user (cloud gpt371-lab)
   admin_conn   the same as the lab's admin (cloud gpt371-lab-admin)
   cleanup      register(callable): run at the end of the test, last registered first
@@ -14,13 +14,17 @@ from openstack import connection
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLOUDS_YAML = os.path.join(REPO, "lab", ".state", "clouds.yaml")
+# The lab tests run with a real cloud's event lag: Neutron tells Nova of port and floating IP changes in batches
+# 15 s apart (lab/README.md, "Slow like a real cloud"), so a read that races an event fails here first.
+LAB_EVENT_DELAY = "15"
 
 
 @pytest.fixture(scope="session")
 def lab_up():
     # Cold, this builds the lab's venv and databases: minutes. Warm, it only checks.
+    env = dict(os.environ, LAB_EVENT_DELAY=LAB_EVENT_DELAY)
     proc = subprocess.run(["bash", os.path.join(REPO, "lab", "lab.sh"), "up"], capture_output=True,
-                          text=True, timeout=1200, check=False)
+                          text=True, timeout=1200, check=False, env=env)
     assert proc.returncode == 0, f"lab.sh up failed:\n{proc.stdout}\n{proc.stderr}"
     return CLOUDS_YAML
 
