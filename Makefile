@@ -9,8 +9,8 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 COLLECTION := $(ROOT)/.collections/ansible_collections/gpt371/infra
 PYTEST_ARGS ?=
 
-.PHONY: help setup engine images lint sanity units integration molecule labtests \
-        test demo lab-up lab-down lab-status bench clean rehearse
+.PHONY: help setup engine images lint sanity units integration \
+        test demo lab-up lab-down lab-status bench clean rehearse purge
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## //'
@@ -43,12 +43,9 @@ units: setup
 integration: images
 	python -m pytest tests/integration $(PYTEST_ARGS)
 
-## test         everything CI runs: lint, sanity, then one pytest run over all suites
-test: images
-	ansible-lint
-	$(MAKE) --no-print-directory sanity
-	bash images/build.sh ee
-	python -m pytest tests $(PYTEST_ARGS)
+## test         everything CI runs: lint, sanity, then one pytest run over all suites; a table of their times
+test:
+	PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test.sh
 
 ## demo         the main job: site.yml on the local lab (GPT371_DEMO=local: verify.yml on local services)
 demo: images
@@ -69,6 +66,10 @@ lab-status: setup
 ## bench        probe benchmark: ours vs the anchor modules (prints figures)
 bench: images
 	python bench/probes.py
+
+## purge        undo what demo/test put outside the clone (README); PURGE_APT=1, PURGE_DOCKER_DATA=1 go further
+purge:
+	@bash scripts/purge.sh
 
 clean:
 	rm -rf tests/output reports .pytest_cache
