@@ -56,7 +56,10 @@ options:
     default: require
     choices: [disable, allow, prefer, require, verify-ca, verify-full]
   ca_cert:
-    description: CA certificate (PEM) that signed the server certificate; needed for V(verify-ca) and V(verify-full).
+    description:
+      - CA certificate bundle (PEM) that signed the server certificate; needed for V(verify-ca) and V(verify-full).
+      - The same option name as in M(gpt371.infra.s3_probe) and M(gpt371.infra.xpipe_health); C(ssl_rootcert)
+        (libpq's name) stays an alias.
     type: path
     aliases: [ssl_rootcert]
   connect_timeout:

@@ -73,9 +73,13 @@ options:
     description: Verify the endpoint's TLS certificate.
     type: bool
     default: true
-  ca_bundle:
-    description: CA bundle (PEM) to verify the endpoint's certificate with.
+  ca_cert:
+    description:
+      - CA certificate bundle (PEM) to verify the endpoint's certificate with, instead of the default bundle.
+      - The same option name as in M(gpt371.infra.pg_probe) and M(gpt371.infra.xpipe_health); the old name
+        C(ca_bundle) stays an alias.
     type: path
+    aliases: [ca_bundle]
   request_timeout:
     description: Seconds to wait to connect and for each answer.
     type: float
@@ -97,7 +101,7 @@ EXAMPLES = r'''
 - name: A host that only reads models
   gpt371.infra.s3_probe:
     endpoint_url: https://s3.internal.example
-    ca_bundle: /etc/371gpt/ca.pem
+    ca_cert: /etc/371gpt/ca.pem
     access_key: "{{ reader_key }}"
     secret_key: "{{ reader_secret }}"
     prefix: models/
@@ -201,7 +205,7 @@ class S3Probe(ProbeModule):
         mode=dict(type='str', default='read_write', choices=['read_write', 'read_only']),
         addressing_style=dict(type='str', default='auto', choices=['auto', 'path', 'virtual']),
         validate_certs=dict(type='bool', default=True),
-        ca_bundle=dict(type='path'),
+        ca_cert=dict(type='path', aliases=['ca_bundle']),
         request_timeout=dict(type='float', default=10.0),
     )
     required_libs = ((HAS_BOTO3, 'boto3', BOTO3_ERROR),)
@@ -232,7 +236,7 @@ class S3Probe(ProbeModule):
             options.update(request_checksum_calculation='when_required',
                            response_checksum_validation='when_required')
         config = Config(**options)
-        verify = p['ca_bundle'] if (p['validate_certs'] and p['ca_bundle']) else p['validate_certs']
+        verify = p['ca_cert'] if (p['validate_certs'] and p['ca_cert']) else p['validate_certs']
         session = boto3.session.Session(
             aws_access_key_id=p['access_key'], aws_secret_access_key=p['secret_key'],
             aws_session_token=p['session_token'], region_name=p['region'])
@@ -250,7 +254,7 @@ class S3Probe(ProbeModule):
             return client_failure(code, message, p['bucket'], p['endpoint_url'], op)
         if isinstance(exc, boto_exc.SSLError):
             return ProbeFailure('the TLS certificate of %s could not be verified (%s)' % (endpoint, exc),
-                                'pass ca_bundle with the CA that signed it (validate_certs: false only for tests)')
+                                'pass ca_cert with the CA that signed it (validate_certs: false only for tests)')
         if isinstance(exc, (boto_exc.ConnectTimeoutError, boto_exc.ReadTimeoutError)):
             return ProbeFailure('no answer from %s within %.0f s' % (endpoint, p['request_timeout']),
                                 'check the storage service is up and a security group allows its port from this'

@@ -41,9 +41,13 @@ options:
     description: Verify the server's TLS certificate.
     type: bool
     default: true
-  ca_path:
-    description: CA bundle (PEM) to verify the server certificate with.
+  ca_cert:
+    description:
+      - CA certificate bundle (PEM) to verify the server certificate with, instead of the default bundle.
+      - The same option name as in M(gpt371.infra.pg_probe) and M(gpt371.infra.s3_probe); the old name C(ca_path)
+        stays an alias.
     type: path
+    aliases: [ca_path]
   client_cert:
     description: Client certificate (PEM) for mutual TLS.
     type: path
@@ -84,7 +88,7 @@ EXAMPLES = r'''
   gpt371.infra.xpipe_health:
     url: "https://{{ xpipe_instance_ip }}:8080/health"
     api_key: "{{ xpipe_api_key }}"
-    ca_path: /etc/371gpt/ca.pem
+    ca_cert: /etc/371gpt/ca.pem
 
 - name: Accept a degraded XPipe during a maintenance window
   gpt371.infra.xpipe_health:
@@ -187,7 +191,7 @@ class XpipeHealth(ProbeModule):
         api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['XPIPE_API_KEY'])),
         api_key_header=dict(type='str', default='X-API-Key', no_log=False),
         validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
+        ca_cert=dict(type='path', aliases=['ca_path']),
         client_cert=dict(type='path'),
         client_key=dict(type='path'),
         expected_status=dict(type='list', elements='int', default=[200]),
@@ -221,13 +225,13 @@ class XpipeHealth(ProbeModule):
         p = self.params
         if not p['validate_certs']:
             return False
-        return p['ca_path'] or True
+        return p['ca_cert'] or True
 
     def explain(self, check, exc):
         where = '%s:%s' % (self.parts.hostname, self.parts.port or (443 if self.parts.scheme == 'https' else 80))
         if isinstance(exc, requests.exceptions.SSLError):
             return ProbeFailure('the TLS certificate of %s could not be verified' % where,
-                                'pass ca_path with the CA that signed XPipe\'s certificate (or fix the name in it)',
+                                'pass ca_cert with the CA that signed XPipe\'s certificate (or fix the name in it)',
                                 detail=str(exc))
         if isinstance(exc, requests.exceptions.Timeout):
             return ProbeFailure('no answer from %s within %.0f s' % (where, self.params['request_timeout']),
@@ -308,7 +312,7 @@ class XpipeHealth(ProbeModule):
         with self.check('certificate') as c:
             if peer[1] is None:  # the connection was not available: one handshake of our own
                 peer = handshake_certificate(self.parts.hostname, self.parts.port or 443, timeout,
-                                             cafile=p['ca_path'], verify=bool(p['validate_certs']))
+                                             cafile=p['ca_cert'], verify=bool(p['validate_certs']))
             days = days_until_expiry(*peer)
             if days is None:
                 c.detail = 'expiry not readable without verification (install cryptography)'

@@ -74,7 +74,7 @@ def guide_environment(services, module):
 @pytest.mark.parametrize('module', MODULES)
 def test_connection_from_guide_environment(module, services, run_playbook):
     env = guide_environment(services, module)
-    res = run_playbook(TARGETS / module / 'from_env.yml', extra_vars={'ca_path': services['ca_cert']},
+    res = run_playbook(TARGETS / module / 'from_env.yml', extra_vars={'ca_cert': services['ca_cert']},
                        env=env, verbosity=3)
     output = res.stdout + res.stderr
     assert res.returncode == 0, output[-4000:]
