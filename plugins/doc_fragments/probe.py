@@ -14,8 +14,10 @@ class ModuleDocFragment(object):
 options:
   retries:
     description:
-      - How many times a transient failure (connection refused, timed out, HTTP 5xx) is retried.
-      - Failures that another attempt cannot fix (wrong password, missing extension, JSON mismatch) are not retried.
+      - How many times a transient failure is retried, that is reasons V(refused), V(unreachable), V(timeout) and
+        V(unhealthy) (HTTP 5xx, a server starting up), and V(dns) when the resolver says the failure is temporary.
+      - Every other failure (wrong password, missing extension, JSON mismatch, certificate, invalid option) fails at
+        once, since another attempt cannot fix it.
     type: int
     default: 2
   delay:
@@ -30,14 +32,19 @@ options:
     default: 2.0
   timeout:
     description:
-      - Overall deadline in seconds for all attempts together; every network operation is bounded by what is left of it.
+      - Deadline in seconds of the whole task, counted from the start of the module's process (its imports
+        included), for all attempts, the pauses between them and every network operation, each bounded by what is left.
+      - The client libraries' own retries are disabled, and a watchdog stops a check still running at the deadline
+        (a server that accepts the connection and never answers, a name lookup that hangs) with reason V(timeout)
+        and the wait that happened. The task ends within about a second of O(timeout) in every failure mode.
     type: float
     default: 30.0
   fail_on_error:
     description:
       - When V(true), a failed check fails the task with a message naming the check, the cause and the fix.
-      - When V(false), the task succeeds with RV(ok=false) and the same C(msg), C(cause) and C(fix), so a play can
-        check every integration point and fail once with the whole picture.
+      - When V(false), the task succeeds with RV(ok=false) and the same C(msg), C(reason), C(cause) and C(fix), so a
+        play can check every integration point and fail once with the whole picture. Invalid options are reported
+        the same way.
     type: bool
     default: true
 attributes:
@@ -53,6 +60,25 @@ attributes:
     support: full
 notes:
   - The module always returns C(changed=false).
+  - A failure returns C(reason), a word for machines that does not change when the wording of C(cause) does, and
+    the failed entry of C(checks) carries it too. The reasons are V(auth) (credentials rejected), V(clock) (clocks
+    too far apart), V(config) (an invalid option), V(denied) (authenticated but not allowed by privileges, policy,
+    C(pg_hba.conf), HTTP 403), V(dependency) (a Python library missing on the host), V(dns) (the name does not
+    resolve), V(error) (none of the others), V(not_found) (database, bucket, extension, table or URL path
+    missing), V(protocol) (an answer, but not the service's, such as not JSON or an unexpected status), V(refused) (nothing
+    listens), V(timeout) (no answer in the time left), V(tls_expired), V(tls_handshake) (versions, ciphers,
+    client certificate), V(tls_hostname) (certificate not valid for the name used), V(tls_not_tls) (no TLS on
+    that port), V(tls_not_yet_valid), V(tls_self_signed), V(tls_untrusted) (signed by a CA that O(ca_cert) or
+    the system store does not hold), V(unhealthy) (the service reports a failure, such as HTTP 5xx, starting up or a
+    degraded body), V(unreachable) (no route, or the connection was dropped) and V(version) (a component
+    older than required); see each module's RETURN for those it can give.
+  - Local input errors (an invalid port, bucket name, URL or CA file, a value Ansible cannot convert) are found
+    before any network call and fail at once with reason V(config), C(failed_check=options) and C(attempts=1);
+    the message names the option and its valid form.
+  - A TLS failure is named by its cause, found with a handshake of the probe's own, that is not TLS at all, expired (with
+    the date and the whole days since, also when O(ca_cert) is set), not yet valid, host name mismatch, unknown
+    CA, self-signed; each with its own fix. Dates and names need the C(cryptography) library on the host;
+    without it the cause comes from OpenSSL's verification alone.
   - Secrets are declared C(no_log) and are also scrubbed from every check detail and message.
   - Pass secrets as options or through the environment of C(ansible-playbook) itself (as AWX credential types
     inject them), not through the task C(environment) keyword, which Ansible shows at C(-vvv).

@@ -5,21 +5,70 @@
 # PRIVATE to gpt371.infra: may change without notice; do not import from other collections.
 """Shared plumbing of the integration probes.
 
-A probe module declares its options and a ``run()`` that performs named checks.
-This base owns what every probe needs: the common options (retries, backoff,
-overall deadline, fail_on_error), timing, the result shape, retries of transient
-failures, and one failure path whose message names the failing check, the cause
-in plain words and the fix.
+A probe module declares its options, a ``validate()`` of its own options and a ``run()`` that
+performs named checks. This base owns what every probe needs: the common options (retries,
+backoff, overall deadline, fail_on_error), timing, the result shape, retries of transient
+failures, a watchdog that holds every attempt to the deadline, and one failure path whose result
+carries a machine ``reason`` and whose message names the failing check, the cause and the fix.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import os
+import socket
+import ssl
+import threading
 import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.parsing.convert_bool import boolean
+
+# Every reason a probe failure can carry, with its meaning. doc_fragments/probe.py documents the same
+# list (a unit test keeps the two equal); _diagnose.py decides on these, never on the wording of a message.
+REASONS = {
+    'auth': 'the service rejected the credentials (password, keys, API key, user)',
+    'clock': "this host's clock differs too much from the service's",
+    'config': 'an option is invalid; found before any network call, never retried',
+    'denied': 'authenticated, but not allowed (privileges, bucket policy, pg_hba.conf, HTTP 403)',
+    'dependency': 'a Python library the probe needs is missing on the host',
+    'dns': 'the host name does not resolve',
+    'error': 'none of the others: see cause and the check detail',
+    'not_found': 'the database, bucket, extension, table or URL path does not exist',
+    'protocol': 'something answered, but not the way the service does (not JSON, unexpected status)',
+    'refused': 'the connection was refused: nothing listens on the port',
+    'timeout': 'no answer within the time left of the deadline',
+    'tls_expired': 'the server certificate has expired',
+    'tls_handshake': 'the TLS handshake failed for another cause (versions, ciphers, client certificate)',
+    'tls_hostname': 'the server certificate is not valid for the host name or address used',
+    'tls_not_tls': 'the server does not speak TLS on that port',
+    'tls_not_yet_valid': 'the server certificate is not valid yet (a clock is wrong)',
+    'tls_self_signed': 'the server certificate is self-signed and not trusted',
+    'tls_untrusted': 'the server certificate is signed by a CA the trust store (ca_cert) does not hold',
+    'unhealthy': 'the service answers but reports a failure (HTTP 5xx, starting up, degraded body)',
+    'unreachable': 'no route to the host, or the connection was dropped',
+    'version': 'a component is older than required',
+}
+# Causes a later attempt may not meet; everything else fails at once. 'dns' is retried only when the
+# resolver says the failure is temporary (see ProbeFailure's retryable).
+TRANSIENT = frozenset(('refused', 'unreachable', 'timeout', 'unhealthy'))
+OPTIONS_CHECK = 'options'
+# The base's own words, keyed like the probes' tables (the words may change; the reasons may not).
+MESSAGES = {
+    'invalid': ('option {name} is invalid ({value!r}): it must be {valid}', 'set {name} to {valid}{example}'),
+    'timeout': ('no answer from {target} within {waited:.1f} s',
+                'check the service runs and a security group or firewall lets this host reach {target}'),
+    'deadline': ('{cause} (all that was left of timeout={timeout:g} s)',
+                 'stopped at the deadline after {waited:.1f} s in this check'),
+    'arguments': ('{msg}', 'correct the option named in the message (ansible-doc gpt371.infra.{module})'),
+}
+# Time kept after the deadline for cleanup (closing connections, removing a probe object).
+CLEANUP_GRACE = 0.5
+# Time kept before the deadline for reporting and for the interpreter to exit, so the task ends in time.
+EXIT_RESERVE = 0.25
 
 
 def probe_argument_spec():
@@ -34,29 +83,119 @@ def probe_argument_spec():
 
 
 class ProbeFailure(Exception):
-    """A check failed. ``cause`` and ``fix`` are plain words for the user.
+    """A check failed: ``reason`` for machines (one of REASONS), ``cause`` and ``fix`` in plain words.
 
-    ``retryable`` marks transient causes (refused, timed out, 5xx) that a later
-    attempt may not meet; a wrong password or a missing extension is not.
+    ``retryable`` defaults to whether the reason is transient (TRANSIENT); a caller may say otherwise
+    for a failure it knows more about (a temporary DNS failure).
     """
 
-    def __init__(self, cause, fix, retryable=False, detail=None):
+    def __init__(self, reason, cause, fix, retryable=None, detail=None):
+        if reason not in REASONS:
+            raise ValueError('unknown probe failure reason %r' % (reason,))
         super(ProbeFailure, self).__init__(cause)
+        self.reason = reason
         self.cause = cause
         self.fix = fix
-        self.retryable = retryable
+        self.retryable = reason in TRANSIENT if retryable is None else bool(retryable)
         self.detail = detail or cause
+        self.check = None
+
+
+def invalid_option(name, value, valid, example=None):
+    """A ``config`` failure that names the option, what it got and the valid form."""
+    cause, fix = MESSAGES['invalid']
+    fields = dict(name=name, value=value, valid=valid, example=' (e.g. %s)' % example if example else '')
+    return ProbeFailure('config', cause.format(**fields), fix.format(**fields), retryable=False)
+
+
+def check_port(name, value):
+    """Raise a config failure unless ``value`` is a TCP port number."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise invalid_option(name, value, 'an integer from 1 to 65535', '5432')
+
+
+def check_file(name, path, pem=False):
+    """Raise a config failure unless ``path`` is a readable file (holding a PEM certificate when ``pem``)."""
+    if path is None:
+        return
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        raise invalid_option(name, path, 'the path of a readable file on the host that runs the probe')
+    if pem:
+        with open(path, 'rb') as handle:
+            if b'-----BEGIN CERTIFICATE-----' not in handle.read(1024 * 1024):
+                raise invalid_option(name, path, 'a PEM file holding at least one certificate'
+                                     ' (-----BEGIN CERTIFICATE-----)')
+
+
+def exception_chain(exc):
+    """``exc`` and every exception it wraps (__cause__, __context__, urllib3's reason, botocore's error)."""
+    seen, todo = [], [exc]
+    while todo:
+        item = todo.pop(0)
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        kwargs = getattr(item, 'kwargs', None)
+        todo.extend([item.__cause__, item.__context__, getattr(item, 'reason', None),
+                     kwargs.get('error') if isinstance(kwargs, dict) else None])
+        todo.extend(a for a in getattr(item, 'args', ()) if isinstance(a, BaseException))
+    return seen
+
+
+def network_reason(exc):
+    """(reason, retryable) of a socket-level failure anywhere in the chain of ``exc``, or (None, False).
+
+    Decided by exception types and errno, not by the words of a message. 'tls' means an ssl error
+    whose cause the caller works out with a handshake of its own.
+    """
+    chain = exception_chain(exc)
+    for item in chain:
+        if isinstance(item, socket.gaierror):
+            return 'dns', item.errno == getattr(socket, 'EAI_AGAIN', -3)
+    for item in chain:
+        if isinstance(item, ConnectionRefusedError) or getattr(item, 'errno', None) == errno.ECONNREFUSED:
+            return 'refused', True
+    for item in chain:
+        if getattr(item, 'errno', None) in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN):
+            return 'unreachable', True
+    for item in chain:
+        if isinstance(item, (socket.timeout, TimeoutError)) or getattr(item, 'errno', None) == errno.ETIMEDOUT:
+            return 'timeout', True
+    for item in chain:
+        if isinstance(item, ssl.SSLError):
+            return 'tls', False
+    for item in chain:
+        if isinstance(item, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+            return 'unreachable', True
+    return None, False
+
+
+def process_age():
+    """Seconds since this process started (Linux), so the deadline counts interpreter start and imports."""
+    try:
+        with open('/proc/self/stat') as handle:
+            start_ticks = int(handle.read().rsplit(')', 1)[1].split()[19])
+        with open('/proc/uptime') as handle:
+            uptime = float(handle.read().split()[0])
+        age = uptime - start_ticks / float(os.sysconf('SC_CLK_TCK'))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    # A module process is fresh; an old one (a test runner) has not spent its age on this probe.
+    return age if 0.0 <= age < 10.0 else 0.0
 
 
 class Deadline:
-    """Overall time budget of one module run, shared by all attempts."""
+    """Overall time budget of one module run, shared by all attempts; ``already`` seconds are spent."""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, already=0.0):
         self.seconds = seconds
-        self.start = time.monotonic()
+        self.start = time.monotonic() - already
+
+    def elapsed(self):
+        return time.monotonic() - self.start
 
     def remaining(self):
-        return max(0.0, self.seconds - (time.monotonic() - self.start))
+        return max(0.0, self.seconds - self.elapsed())
 
     def expired(self):
         return self.remaining() <= 0.0
@@ -71,16 +210,19 @@ def elapsed_ms(since):
 
 
 class _CheckRecorder:
-    """Context manager that times one check and records its outcome."""
+    """Context manager that times one check and records its outcome in the attempt it started in."""
 
     def __init__(self, probe, name):
         self.probe = probe
         self.name = name
         self.detail = ''
         self.start = None
+        self.records = None
 
     def __enter__(self):
         self.start = time.monotonic()
+        self.records = self.probe.checks  # a watchdog may start a new list; this attempt keeps its own
+        self.probe.current = (self.name, self.start)
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -90,50 +232,103 @@ class _CheckRecorder:
         failure = exc if isinstance(exc, ProbeFailure) else self.probe.explain(self.name, exc)
         if failure is None:  # not a cause the module knows: the traceback path handles it
             return False
-        self._record(False, failure.detail)
-        self.probe.failed_check = self.name
+        failure.check = failure.check or self.name
+        self._record(False, failure.detail, failure.reason)
         if failure is exc:
             return False
         raise failure
 
-    def _record(self, ok, detail):
-        self.probe.checks.append(dict(
-            name=self.name, ok=ok, detail=self.probe.scrub(detail), elapsed_ms=elapsed_ms(self.start)))
+    def _record(self, ok, detail, reason=None):
+        entry = dict(name=self.name, ok=ok, detail=self.probe.scrub(detail), elapsed_ms=elapsed_ms(self.start))
+        if not ok:
+            entry['reason'] = reason
+        self.records.append(entry)
+        self.probe.current = None
+
+
+class _ProbeAnsibleModule(AnsibleModule):
+    """AnsibleModule whose argument errors come back in the probe's result shape, with reason ``config``."""
+
+    validating = True
+
+    def fail_json(self, msg, **kwargs):
+        if not self.validating:
+            return super(_ProbeAnsibleModule, self).fail_json(msg=msg, **kwargs)
+        self.validating = False
+        cause, fix = MESSAGES['arguments']
+        fields = dict(msg=msg, module=str(self._name).rsplit('.', 1)[-1])
+        result = dict(changed=False, ok=False, attempts=1, elapsed_ms=0, failed_check=OPTIONS_CHECK,
+                      reason='config', cause=cause.format(**fields), fix=fix.format(**fields),
+                      checks=[dict(name=OPTIONS_CHECK, ok=False, reason='config', detail=msg, elapsed_ms=0)])
+        result.update(kwargs)
+        try:
+            report = not boolean(self.params.get('fail_on_error', True), strict=False)
+        except (TypeError, ValueError, AttributeError):
+            report = False
+        if report:
+            return self.exit_json(msg=msg, **result)
+        return super(_ProbeAnsibleModule, self).fail_json(msg=msg, **result)
 
 
 class ProbeModule:
     """Base class: subclasses set ``argument_spec``, ``module_kwargs`` and implement ``run()``.
 
-    ``run()`` calls ``with self.check('name') as c: ...; c.detail = '...'`` for each
-    check, raises :class:`ProbeFailure` on a failure, and stores extra return
-    values in ``self.results``. ``required_libs`` lists ``(has_lib, name, error)``.
+    ``run()`` calls ``with self.check('name') as c: ...; c.detail = '...'`` for each check, raises
+    :class:`ProbeFailure` on a failure, and stores extra return values in ``self.results``.
+    ``validate()`` raises a ``config`` failure (see :func:`invalid_option`) for a local input error,
+    before any network call. ``required_libs`` lists ``(has_lib, name, error)``.
     """
 
     argument_spec = {}
     module_kwargs = {}
     required_libs = ()
+    first_check = 'connect'  # named by the watchdog when the deadline passes before any check began
 
     def __init__(self):
+        already = process_age()
         spec = probe_argument_spec()
         spec.update(self.argument_spec)
-        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.ansible = _ProbeAnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.ansible.validating = False
         self.params = self.ansible.params
-        for has_lib, name, error in self.required_libs:
-            if not has_lib:
-                self.ansible.fail_json(msg=missing_required_lib(name), exception=error)
-        self.validate_common()
-        self.deadline = Deadline(self.params['timeout'])
+        self.deadline = Deadline(max(0.1, self.params['timeout'] - EXIT_RESERVE), already)
         self.checks = []
         self.results = {}
-        self.failed_check = None
+        self.current = None
+        self.started = time.monotonic()
+        for has_lib, name, error in self.required_libs:
+            if not has_lib:
+                self.ansible.fail_json(msg=missing_required_lib(name), exception=error, changed=False, ok=False,
+                                       reason='dependency', attempts=1, checks=[])
 
     # -- hooks for subclasses ------------------------------------------------
     def run(self):
         raise NotImplementedError
 
+    def validate(self):
+        """Raise a ``config`` ProbeFailure when an option of this probe is invalid (no network here)."""
+
     def explain(self, check, exc):
         """Map a library exception raised inside ``check`` to a ProbeFailure, or None to let it propagate."""
         return None
+
+    def target(self):
+        """Where the probe connects, for messages (host:port or URL)."""
+        return 'the service'
+
+    def timeout_failure(self, check, waited):
+        """The probe's own 'no answer' failure, for a check stopped by the watchdog after ``waited`` seconds."""
+        cause, fix = MESSAGES['timeout']
+        fields = dict(target=self.target(), waited=waited)
+        return ProbeFailure('timeout', cause.format(**fields), fix.format(**fields))
+
+    def timed_out(self, check, waited):
+        """The failure of a check the watchdog stopped at the deadline: it says what the wait was part of."""
+        failure = self.timeout_failure(check, waited)
+        cause, detail = MESSAGES['deadline']
+        fields = dict(cause=failure.cause, timeout=self.params['timeout'], waited=waited)
+        failure.cause, failure.detail = cause.format(**fields), detail.format(**fields)
+        return failure
 
     def secrets(self):
         """Values that must never appear in output (no_log options are masked by Ansible too)."""
@@ -146,6 +341,10 @@ class ProbeModule:
     def check(self, name):
         return _CheckRecorder(self, name)
 
+    def waited(self):
+        """Seconds the check in progress has run (for messages that state the wait that happened)."""
+        return time.monotonic() - self.current[1] if self.current else 0.0
+
     def scrub(self, text):
         text = '' if text is None else str(text)
         for secret in self.secrets():
@@ -157,19 +356,61 @@ class ProbeModule:
         p = self.params
         for name, low in (('retries', 0), ('delay', 0), ('backoff', 1), ('timeout', 0.1)):
             if p[name] < low:
-                self.ansible.fail_json(msg='%s must be >= %s (got %s)' % (name, low, p[name]))
+                raise invalid_option(name, p[name], 'a number >= %s' % low)
 
     # -- the attempt loop ------------------------------------------------------
+    def attempt(self):
+        """One run() in a worker thread, abandoned when the deadline passes (DNS, a wedged library)."""
+        self.checks, self.current = [], None
+        box = {}
+
+        def work():
+            try:
+                self.run()
+            except BaseException as exc:  # handed to the main thread as is
+                box['error'] = exc
+
+        worker = threading.Thread(target=work, name='probe-attempt')
+        worker.daemon = True
+        worker.start()
+        worker.join(self.deadline.remaining())
+        if worker.is_alive():
+            current = self.current
+            name, since = current if current else (self.first_check, self.deadline.start)
+            failure = self.timed_out(name, time.monotonic() - since)
+            failure.check = name
+            self.checks = list(self.checks) + [dict(
+                name=name, ok=False, detail=self.scrub(failure.detail), reason=failure.reason,
+                elapsed_ms=elapsed_ms(since))]
+            raise failure
+        if 'error' in box:
+            raise box['error']
+
+    def bounded_cleanup(self):
+        """cleanup(), given at most CLEANUP_GRACE seconds past the deadline (a wedged connection may block)."""
+        worker = threading.Thread(target=self.cleanup, name='probe-cleanup')
+        worker.daemon = True
+        worker.start()
+        worker.join(max(CLEANUP_GRACE, self.deadline.remaining()))
+        if worker.is_alive():
+            self.ansible.warn('cleanup did not finish within the timeout; a connection was left to the OS')
+
     def __call__(self):
-        start = time.monotonic()
+        self.started = time.monotonic()
+        attempts = 1
         failure = None
-        attempts = 0
         try:
-            while True:
-                attempts += 1
-                self.checks, self.failed_check, failure = [], None, None
+            try:
+                self.validate_common()
+                self.validate()
+            except ProbeFailure as exc:
+                exc.check = OPTIONS_CHECK
+                self.checks = [dict(name=OPTIONS_CHECK, ok=False, detail=self.scrub(exc.detail),
+                                    reason=exc.reason, elapsed_ms=0)]
+                failure = exc
+            while failure is None:
                 try:
-                    self.run()
+                    self.attempt()
                     break
                 except ProbeFailure as exc:
                     failure = exc
@@ -177,21 +418,27 @@ class ProbeModule:
                 if not failure.retryable or attempts > self.params['retries'] or self.deadline.remaining() <= pause:
                     break
                 time.sleep(pause)
+                attempts += 1
+                failure = None
         except Exception as exc:  # a bug or an unforeseen library error: fail with the traceback
-            self.cleanup()
+            self.bounded_cleanup()
             self.ansible.fail_json(msg=self.scrub('probe error: %s: %s' % (type(exc).__name__, exc)),
                                    exception=self.scrub(traceback.format_exc()), changed=False)
-        self.cleanup()
+        self.bounded_cleanup()
+        self.finish(failure, attempts)
+
+    def finish(self, failure, attempts):
         result = dict(changed=False, ok=failure is None, checks=self.checks,
-                      attempts=attempts, elapsed_ms=elapsed_ms(start))
+                      attempts=attempts, elapsed_ms=elapsed_ms(self.started))
         result.update(self.results)
         if failure is None:
             self.ansible.exit_json(**result)
-        result['failed_check'] = self.failed_check
+        result['failed_check'] = failure.check
+        result['reason'] = failure.reason
         result['cause'] = self.scrub(failure.cause)
         result['fix'] = self.scrub(failure.fix)
         msg = '%s check failed after %d attempt%s: %s: %s' % (
-            self.failed_check, attempts, '' if attempts == 1 else 's', result['cause'], result['fix'])
+            failure.check, attempts, '' if attempts == 1 else 's', result['cause'], result['fix'])
         if self.params['fail_on_error']:
             self.ansible.fail_json(msg=msg, **result)
         result['msg'] = msg

@@ -33,7 +33,7 @@ options:
     type: str
     required: true
   port:
-    description: Database port. Falls back to E(DB_PORT).
+    description: Database port, from 1 to 65535. Falls back to E(DB_PORT).
     type: int
     default: 5432
   dbname:
@@ -60,10 +60,14 @@ options:
       - CA certificate bundle (PEM) that signed the server certificate; needed for V(verify-ca) and V(verify-full).
       - The same option name as in M(gpt371.infra.s3_probe) and M(gpt371.infra.xpipe_health); C(ssl_rootcert)
         (libpq's name) stays an alias.
+      - Checked before any network call, a missing or unreadable file, or one without a certificate, fails with
+        reason V(config).
     type: path
     aliases: [ssl_rootcert]
   connect_timeout:
-    description: Seconds to wait for one connection attempt (libpq counts at least 2).
+    description:
+      - Seconds to wait for one connection attempt (libpq counts whole seconds, at least 2).
+      - Never more than what is left of O(timeout), which bounds the whole task.
     type: int
     default: 5
   required_extensions:
@@ -126,7 +130,9 @@ ok:
   type: bool
   sample: true
 checks:
-  description: One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+  description:
+    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
   returned: always
   type: list
   elements: dict
@@ -162,10 +168,19 @@ ssl_protocol:
   type: str
   sample: TLSv1.3
 failed_check:
-  description: Name of the check that failed.
+  description: Name of the check that failed (C(options) for an invalid option).
   returned: on failure
   type: str
   sample: connect
+reason:
+  description:
+    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
+    - This module gives V(auth), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found), V(refused),
+      V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
+      V(tls_self_signed), V(tls_untrusted), V(unhealthy), V(unreachable) or V(version) (see the notes).
+  returned: on failure
+  type: str
+  sample: auth
 cause:
   description: Cause of the failure in plain words.
   returned: on failure
@@ -177,16 +192,21 @@ fix:
   type: str
   sample: check DB_PASSWORD matches the provisioned value (outputs file / vault) and that user app exists
 msg:
-  description: C(<check> check failed after N attempts, <cause>, <fix>).
+  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
   returned: on failure
   type: str
 '''
 
+import math
+import re
 import traceback
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure, ProbeModule
-from ansible_collections.gpt371.infra.plugins.module_utils._pg import connect_failure, version_tuple
+from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
+    ProbeModule, check_file, check_port, invalid_option)
+from ansible_collections.gpt371.infra.plugins.module_utils._pg import (
+    connect_cause, connect_failure, failure, ssl_request, version_tuple)
+from ansible_collections.gpt371.infra.plugins.module_utils._http import tls_diagnosis, tls_failure
 
 try:
     import psycopg2
@@ -197,6 +217,7 @@ except ImportError:
 TLS_REQUIRED = ('require', 'verify-ca', 'verify-full')
 AUTH_USERS_SQL = ("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
                   " ON n.oid = c.relnamespace WHERE n.nspname = 'auth' AND c.relname = 'users')")
+EXTENSION_NAME = r'^[A-Za-z_][A-Za-z0-9_-]*$'
 
 
 class PgProbe(ProbeModule):
@@ -227,14 +248,49 @@ class PgProbe(ProbeModule):
     def secrets(self):
         return [self.params['password']]
 
+    def target(self):
+        return '%s:%s' % (self.params['host'], self.params['port'])
+
+    def timeout_failure(self, check, waited):
+        return failure('timeout', self.params, waited=waited)
+
+    def validate(self):
+        p = self.params
+        if not p['host'].strip() or any(c.isspace() for c in p['host']):
+            raise invalid_option('host', p['host'], 'a host name, an IP address or a socket directory, without spaces',
+                                 '10.10.0.12')
+        check_port('port', p['port'])
+        if not p['dbname']:
+            raise invalid_option('dbname', p['dbname'], 'a database name', '371gpt')
+        if p['connect_timeout'] < 1:
+            raise invalid_option('connect_timeout', p['connect_timeout'], 'a whole number of seconds >= 1', '5')
+        check_file('ca_cert', p['ca_cert'], pem=True)
+        for name, minimum in p['required_extensions'].items():
+            if not re.match(EXTENSION_NAME, name) or not re.match(r'^(\d+(\.\d+)*)?$', str(minimum or '')):
+                raise invalid_option('required_extensions', {name: minimum},
+                                     'a mapping of extension names to minimum versions (digits and dots, or "")',
+                                     "{vector: '0.5.0'}")
+
     def explain(self, check, exc):
+        p = self.params
         if check == 'connect' and isinstance(exc, psycopg2.OperationalError):
-            return connect_failure(exc, self.params, self.connect_timeout())
+            if connect_cause(exc) == 'tls':
+                return self.tls_failure(exc)
+            return connect_failure(exc, p, self.waited())
         if isinstance(exc, psycopg2.Error):
-            return ProbeFailure('%s failed: %s' % (check, ' '.join(str(exc).split())),
-                                'see the PostgreSQL log on the database host',
-                                retryable=isinstance(exc, psycopg2.OperationalError))
+            return failure('query', p, retryable=isinstance(exc, psycopg2.OperationalError),
+                           check=check, text=' '.join(str(exc).split()))
         return None
+
+    def tls_failure(self, exc):
+        """Why libpq's TLS failed ("certificate verify failed" says no more), from handshakes of our own."""
+        p = self.params
+        verify = p['ssl_mode'] in ('verify-ca', 'verify-full')
+        diagnosis = tls_diagnosis(p['host'], p['port'], self.deadline.bound(p['connect_timeout']), verify=verify,
+                                  cafile=p['ca_cert'], check_hostname=p['ssl_mode'] == 'verify-full',
+                                  preamble=ssl_request)
+        return tls_failure(diagnosis, self.target(), p['ca_cert'], 'ssl_mode: disable',
+                           fallback_detail=' '.join(str(exc).split()))
 
     def cleanup(self):
         if self.conn is not None:
@@ -242,7 +298,8 @@ class PgProbe(ProbeModule):
             self.conn = None
 
     def connect_timeout(self):
-        return int(self.deadline.bound(self.params['connect_timeout'], floor=2))
+        # libpq counts whole seconds, at least 2; the watchdog holds the attempt to the deadline below that.
+        return max(2, int(math.ceil(self.deadline.bound(self.params['connect_timeout']))))
 
     def query(self, sql, args=None):
         with self.conn.cursor() as cur:
@@ -269,17 +326,13 @@ class PgProbe(ProbeModule):
             with self.check('auth_schema') as c:
                 # The catalog, not to_regclass(): the app role may lack USAGE on schema auth.
                 if not self.query(AUTH_USERS_SQL)[0][0]:
-                    raise ProbeFailure('the auth.users table does not exist in %s' % p['dbname'],
-                                       'apply the Supabase auth schema (database role: database_auth_schema: true)'
-                                       ' or point DB_* at the Supabase instance')
+                    raise failure('auth_schema', p)
                 c.detail = 'auth.users present'
         if p['check_privileges']:
             with self.check('privileges') as c:
                 schema = p['privilege_schema']
                 if not self.query("SELECT has_schema_privilege(current_user, %s, 'CREATE')", (schema,))[0][0]:
-                    raise ProbeFailure('user %s may not create objects in schema %s' % (p['user'], schema),
-                                       'GRANT CREATE ON SCHEMA %s TO %s (or make the user own the database)'
-                                       % (schema, p['user']))
+                    raise failure('privileges', p, schema=schema)
                 c.detail = '%s may create in schema %s' % (p['user'], schema)
         self.conn.rollback()
 
@@ -291,12 +344,13 @@ class PgProbe(ProbeModule):
                 self.results['ssl_protocol'] = self.conn.info.ssl_attribute('protocol')
                 c.detail = '%s, %s' % (self.results['ssl_protocol'], self.conn.info.ssl_attribute('cipher'))
             elif self.params['ssl_mode'] in TLS_REQUIRED:
-                raise ProbeFailure('the connection is not encrypted', 'enable ssl on the PostgreSQL server')
+                raise failure('not_encrypted', self.params)
             else:
                 c.detail = 'not encrypted (ssl_mode=%s): the guide asks for TLS on every connection' % (
                     self.params['ssl_mode'])
 
     def check_extensions(self, required):
+        p = self.params
         with self.check('extensions') as c:
             found = dict(self.query('SELECT extname, extversion FROM pg_extension WHERE extname = ANY(%s)',
                                     (list(required),)))
@@ -304,19 +358,9 @@ class PgProbe(ProbeModule):
             for name, minimum in sorted(required.items()):
                 if name not in found:
                     available = self.query('SELECT 1 FROM pg_available_extensions WHERE name = %s', (name,))
-                    if available:
-                        raise ProbeFailure(
-                            'extension %s is installed on the server but not created in database %s'
-                            % (name, self.params['dbname']),
-                            'run CREATE EXTENSION %s in %s as a superuser (the database role does)'
-                            % (name, self.params['dbname']))
-                    raise ProbeFailure('extension %s is not installed on the database server' % name,
-                                       'install it on the database host (pgvector: postgresql-<major>-pgvector)'
-                                       ' and CREATE EXTENSION %s' % name)
+                    raise failure('extension_not_created' if available else 'extension_missing', p, name=name)
                 if minimum and version_tuple(found[name]) < version_tuple(minimum):
-                    raise ProbeFailure('extension %s is version %s, older than the required %s'
-                                       % (name, found[name], minimum),
-                                       'ALTER EXTENSION %s UPDATE after upgrading its package' % name)
+                    raise failure('extension_old', p, name=name, found=found[name], minimum=minimum)
             c.detail = ', '.join('%s %s' % kv for kv in sorted(found.items()))
 
     def check_vector_roundtrip(self):
@@ -329,8 +373,7 @@ class PgProbe(ProbeModule):
                 nearest = cur.fetchone()[0]
                 cur.execute('ROLLBACK TO SAVEPOINT gpt371_probe')
             if nearest != 2:
-                raise ProbeFailure('pgvector returned neighbour %s instead of 2' % nearest,
-                                   'check the vector extension works (ALTER EXTENSION vector UPDATE)')
+                raise failure('vector_wrong', self.params, nearest=nearest)
             c.detail = 'insert + nearest-neighbour query on vector(3), rolled back'
 
 

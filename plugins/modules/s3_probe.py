@@ -50,7 +50,10 @@ options:
     description: Session token for temporary credentials. Falls back to E(AWS_SESSION_TOKEN). Never logged.
     type: str
   bucket:
-    description: Bucket to probe. Falls back to E(STORAGE_BUCKET).
+    description:
+      - Bucket to probe. Falls back to E(STORAGE_BUCKET).
+      - A name S3 does not allow (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a
+        letter or digit) fails before any network call with reason V(config).
     type: str
     default: 371gpt-assets
   prefix:
@@ -78,10 +81,14 @@ options:
       - CA certificate bundle (PEM) to verify the endpoint's certificate with, instead of the default bundle.
       - The same option name as in M(gpt371.infra.pg_probe) and M(gpt371.infra.xpipe_health); the old name
         C(ca_bundle) stays an alias.
+      - Checked before any network call, a missing or unreadable file, or one without a certificate, fails with
+        reason V(config).
     type: path
     aliases: [ca_bundle]
   request_timeout:
-    description: Seconds to wait to connect and for each answer.
+    description:
+      - Seconds to wait to connect and for each answer; botocore's own retries are off (one try per call).
+      - Never more than what is left of O(timeout), which bounds the whole task.
     type: float
     default: 10.0
 seealso:
@@ -115,7 +122,9 @@ ok:
   type: bool
   sample: true
 checks:
-  description: One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+  description:
+    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
   returned: always
   type: list
   elements: dict
@@ -150,10 +159,19 @@ sha256:
   returned: when the read check passed
   type: str
 failed_check:
-  description: Name of the check that failed.
+  description: Name of the check that failed (C(options) for an invalid option).
   returned: on failure
   type: str
   sample: bucket
+reason:
+  description:
+    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
+    - This module gives V(auth), V(clock), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found),
+      V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls),
+      V(tls_not_yet_valid), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
+  returned: on failure
+  type: str
+  sample: auth
 cause:
   description: Cause of the failure in plain words.
   returned: on failure
@@ -165,7 +183,7 @@ fix:
   type: str
   sample: check STORAGE_SECRET_KEY matches the provisioned value (outputs file / vault)
 msg:
-  description: C(<check> check failed after N attempts, <cause>, <fix>).
+  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
   returned: on failure
   type: str
 '''
@@ -176,8 +194,12 @@ import traceback
 import uuid
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure, ProbeModule
-from ansible_collections.gpt371.infra.plugins.module_utils._s3 import client_failure
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
+    ProbeModule, check_file, invalid_option, network_reason)
+from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
+    bucket_name_problem, client_failure, endpoint_problem, failure)
+from ansible_collections.gpt371.infra.plugins.module_utils._http import tls_diagnosis, tls_failure
 
 try:
     import boto3
@@ -186,6 +208,12 @@ try:
     HAS_BOTO3, BOTO3_ERROR = True, None
 except ImportError:
     HAS_BOTO3, BOTO3_ERROR = False, traceback.format_exc()
+
+try:
+    import certifi
+    DEFAULT_CA = certifi.where()
+except ImportError:
+    DEFAULT_CA = None
 
 OPERATIONS = {'bucket': 'ListBucket', 'list': 'ListBucket', 'write': 'PutObject', 'read': 'GetObject',
               'delete': 'DeleteObject'}
@@ -209,6 +237,7 @@ class S3Probe(ProbeModule):
         request_timeout=dict(type='float', default=10.0),
     )
     required_libs = ((HAS_BOTO3, 'boto3', BOTO3_ERROR),)
+    first_check = 'bucket'
 
     def __init__(self):
         super(S3Probe, self).__init__()
@@ -220,6 +249,27 @@ class S3Probe(ProbeModule):
     def secrets(self):
         return [self.params['secret_key'], self.params['session_token']]
 
+    def target(self):
+        return self.params['endpoint_url'] or 'AWS S3'
+
+    def timeout_failure(self, check, waited):
+        return failure('timeout', endpoint=self.target(), waited=waited)
+
+    def validate(self):
+        p = self.params
+        if p['endpoint_url']:
+            problem = endpoint_problem(p['endpoint_url'])
+            if problem:
+                raise invalid_option('endpoint_url', p['endpoint_url'], problem, 'http://10.10.0.20:9000')
+        problem = bucket_name_problem(p['bucket'])
+        if problem:
+            raise invalid_option('bucket', p['bucket'], problem, '371gpt-assets')
+        if not p['region'] or any(c.isspace() or c == '/' for c in p['region']):
+            raise invalid_option('region', p['region'], 'a region name without spaces or slashes', 'us-east-1')
+        if p['request_timeout'] <= 0:
+            raise invalid_option('request_timeout', p['request_timeout'], 'a number of seconds > 0', '10')
+        check_file('ca_cert', p['ca_cert'], pem=True)
+
     def make_client(self):
         p = self.params
         style = p['addressing_style']
@@ -229,7 +279,7 @@ class S3Probe(ProbeModule):
         options = dict(
             s3={'addressing_style': style}, signature_version='s3v4',
             connect_timeout=timeout, read_timeout=timeout,
-            retries={'max_attempts': 1, 'mode': 'standard'})  # our own retry loop decides
+            retries={'max_attempts': 1, 'mode': 'standard'})  # one try each: our own retry loop decides
         # botocore >= 1.36 sends checksums many S3-compatible stores reject; older botocore (Debian 12's
         # python3-boto3 on the hosts) neither sends them nor knows these options.
         if 'request_checksum_calculation' in getattr(Config, 'OPTION_DEFAULTS', {}):
@@ -244,30 +294,38 @@ class S3Probe(ProbeModule):
 
     def explain(self, check, exc):
         p = self.params
-        endpoint = p['endpoint_url'] or 'AWS S3'
-        op = OPERATIONS.get(check, check)
+        fields = dict(bucket=p['bucket'], endpoint=self.target(), op=OPERATIONS.get(check, check),
+                      waited=self.waited(), detail=str(exc))
         if isinstance(exc, boto_exc.ClientError):
             err = exc.response.get('Error', {})
             code, message = err.get('Code', 'Unknown'), err.get('Message', '')
             if check == 'bucket' and code == '403':
                 code, message = self.diagnose_forbidden()
-            return client_failure(code, message, p['bucket'], p['endpoint_url'], op)
-        if isinstance(exc, boto_exc.SSLError):
-            return ProbeFailure('the TLS certificate of %s could not be verified (%s)' % (endpoint, exc),
-                                'pass ca_cert with the CA that signed it (validate_certs: false only for tests)')
-        if isinstance(exc, (boto_exc.ConnectTimeoutError, boto_exc.ReadTimeoutError)):
-            return ProbeFailure('no answer from %s within %.0f s' % (endpoint, p['request_timeout']),
-                                'check the storage service is up and a security group allows its port from this'
-                                ' host', retryable=True)
-        if isinstance(exc, boto_exc.EndpointConnectionError):
-            return ProbeFailure('cannot connect to %s' % endpoint,
-                                'check STORAGE_ENDPOINT (terraform output storage_endpoint / outputs file) and that'
-                                ' the storage service is running', retryable=True, detail=str(exc))
+            return client_failure(code, message, p['bucket'], p['endpoint_url'], fields['op'])
         if isinstance(exc, boto_exc.NoCredentialsError):
-            return ProbeFailure('no credentials', 'set access_key and secret_key (STORAGE_ACCESS_KEY/SECRET_KEY)')
-        if isinstance(exc, boto_exc.BotoCoreError):
-            return ProbeFailure('%s failed: %s' % (op, exc), 'see the storage service logs', retryable=True)
-        return None
+            return failure('no_credentials')
+        if not isinstance(exc, boto_exc.BotoCoreError):
+            return None
+        reason, retryable = network_reason(exc)
+        if reason == 'tls' or isinstance(exc, boto_exc.SSLError):  # urllib3's host name error is no ssl.SSLError
+            return self.tls_failure(exc)
+        if reason == 'dns':
+            return failure('dns', retryable=retryable, host=urlsplit(self.target()).hostname, **fields)
+        if reason in ('refused', 'timeout', 'unreachable'):
+            return failure(reason, **fields)
+        if isinstance(exc, (boto_exc.ConnectTimeoutError, boto_exc.ReadTimeoutError)):
+            return failure('timeout', **fields)
+        return failure('other', retryable=isinstance(exc, boto_exc.EndpointConnectionError), **fields)
+
+    def tls_failure(self, exc):
+        """Why the TLS connection to the endpoint failed, from handshakes of our own."""
+        p = self.params
+        parts = urlsplit(p['endpoint_url'] or 'https://s3.%s.amazonaws.com' % p['region'])
+        cafile = p['ca_cert'] or DEFAULT_CA
+        diagnosis = tls_diagnosis(parts.hostname, parts.port or 443, self.deadline.bound(p['request_timeout']),
+                                  verify=p['validate_certs'], cafile=cafile)
+        return tls_failure(diagnosis, '%s:%s' % (parts.hostname, parts.port or 443), p['ca_cert'],
+                           'an http:// endpoint_url', fallback_detail=str(exc))
 
     def diagnose_forbidden(self):
         """HEAD answers a bare 403; a ListObjects call returns the code that says why."""
@@ -294,7 +352,7 @@ class S3Probe(ProbeModule):
         self.client = self.make_client()
         with self.check('bucket') as c:
             self.client.head_bucket(Bucket=bucket)
-            c.detail = '%s answers at %s' % (bucket, p['endpoint_url'] or 'AWS S3')
+            c.detail = '%s answers at %s' % (bucket, self.target())
         if p['mode'] == 'read_only':
             # Without the write round trip, a listing is what proves read access.
             with self.check('list') as c:
@@ -314,8 +372,7 @@ class S3Probe(ProbeModule):
             body = self.client.get_object(Bucket=bucket, Key=key)['Body'].read()
             got = hashlib.sha256(body).hexdigest()
             if got != digest:
-                raise ProbeFailure('the object read back differs from the one written (sha256 %s != %s)'
-                                   % (got, digest), 'the store corrupts or rewrites objects: check its logs')
+                raise failure('corrupt', retryable=False, got=got, digest=digest)
             self.results['sha256'] = got
             c.detail = 'read back %d bytes, sha256 matches' % len(body)
         with self.check('delete') as c:

@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Calls XPipe's health endpoint with the API key and checks, in order, C(request) (an answer came),
     C(status) (its code is in O(expected_status)), C(json) (the body is JSON), C(expected_json) (the body contains
-    O(expected_json)) and, for HTTPS, C(certificate) (days until the server certificate expires).
+    O(expected_json)) and, for HTTPS, C(certificate) (days until the server certificate expires; with
+    O(validate_certs=false) an expired or not yet valid certificate fails here, since no handshake refused it).
   - Replaces the guide's C(curl -s http://${XPIPE_HOST}:${XPIPE_PORT}/health) with named checks and retries of
     transient answers (connection refused, timeouts, HTTP 5xx).
   - The default URL is built from E(XPIPE_HOST) and E(XPIPE_PORT), over HTTPS, since the guide asks for TLS everywhere.
@@ -29,6 +30,8 @@ options:
     description:
       - Health endpoint URL.
       - Defaults to C(https://<XPIPE_HOST>:<XPIPE_PORT>/health) from the environment (port 8080 when unset).
+      - A URL that is not http(s), has no host or a port outside 1-65535 fails before any network call with reason
+        V(config).
     type: str
   api_key:
     description: API key sent in O(api_key_header). Falls back to E(XPIPE_API_KEY). Never logged.
@@ -46,6 +49,8 @@ options:
       - CA certificate bundle (PEM) to verify the server certificate with, instead of the default bundle.
       - The same option name as in M(gpt371.infra.pg_probe) and M(gpt371.infra.s3_probe); the old name C(ca_path)
         stays an alias.
+      - Checked before any network call, a missing or unreadable file, or one without a certificate, fails with
+        reason V(config).
     type: path
     aliases: [ca_path]
   client_cert:
@@ -70,7 +75,9 @@ options:
     type: bool
     default: true
   request_timeout:
-    description: Seconds to wait to connect and for the answer.
+    description:
+      - Seconds to wait to connect and for the answer; urllib3's own retries are off.
+      - Never more than what is left of O(timeout), which bounds the whole task.
     type: float
     default: 10.0
   cert_warning_days:
@@ -106,7 +113,9 @@ ok:
   type: bool
   sample: true
 checks:
-  description: One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+  description:
+    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
   returned: always
   type: list
   elements: dict
@@ -137,15 +146,31 @@ json:
   type: dict
   sample: {status: ok, database: reachable, storage: reachable}
 cert_days_remaining:
-  description: Days until the server certificate expires (negative once expired).
+  description:
+    - Whole days until the server certificate expires, rounded toward zero (V(-3) three days and some hours after).
+    - Whether it has expired is decided on the timestamps (RV(cert_not_after)), so V(0) may be either side.
   returned: for https URLs whose certificate could be read
   type: int
   sample: 364
+cert_not_after:
+  description: When the server certificate expires (UTC).
+  returned: for https URLs whose certificate could be read
+  type: str
+  sample: '2027-12-03T08:00:00Z'
 failed_check:
-  description: Name of the check that failed.
+  description: Name of the check that failed (C(options) for an invalid option).
   returned: on failure
   type: str
   sample: status
+reason:
+  description:
+    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
+    - This module gives V(auth), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found), V(protocol),
+      V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls),
+      V(tls_not_yet_valid), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
+  returned: on failure
+  type: str
+  sample: unhealthy
 cause:
   description: Cause of the failure in plain words.
   returned: on failure
@@ -157,25 +182,38 @@ fix:
   type: str
   sample: XPipe is failing; see its container logs on the xpipe host (docker compose logs xpipe)
 msg:
-  description: C(<check> check failed after N attempts, <cause>, <fix>).
+  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
   returned: on failure
   type: str
 '''
 
+import datetime
 import os
+import re
 import traceback
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
-from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure, ProbeModule
+from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
+    ProbeModule, check_file, invalid_option, network_reason)
 from ansible_collections.gpt371.infra.plugins.module_utils._http import (
-    days_until_expiry, handshake_certificate, json_mismatches, peer_certificate)
+    XPIPE_MESSAGES, certificate_dates, days_until_expiry, handshake_certificate, json_mismatches, message,
+    peer_certificate, status_failure, tls_diagnosis, tls_failure)
 
 try:
     import requests
+    from requests.adapters import HTTPAdapter
     HAS_REQUESTS, REQUESTS_ERROR = True, None
 except ImportError:
     HAS_REQUESTS, REQUESTS_ERROR = False, traceback.format_exc()
+
+try:
+    import certifi
+    DEFAULT_CA = certifi.where()
+except ImportError:
+    DEFAULT_CA = None
+
+HEADER_TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 
 
 def default_url():
@@ -202,21 +240,64 @@ class XpipeHealth(ProbeModule):
     )
     module_kwargs = dict(required_by={'client_key': 'client_cert'})
     required_libs = ((HAS_REQUESTS, 'requests', REQUESTS_ERROR),)
+    first_check = 'request'
 
     def __init__(self):
         super(XpipeHealth, self).__init__()
         self.url = self.params['url'] or default_url()
-        if not self.url:
-            self.ansible.fail_json(msg='url is not set and XPIPE_HOST is not in the environment:'
-                                       ' pass url (e.g. https://<xpipe_instance_ip>:8080/health)')
-        self.parts = urlsplit(self.url)
-        if self.parts.scheme not in ('http', 'https') or not self.parts.hostname:
-            self.ansible.fail_json(msg='url %r is not an http(s) URL: pass e.g. https://<host>:8080/health' % self.url)
-        self.results['url'] = self.url
+        self.results['url'] = self.url or ''
+        self.parts = urlsplit(self.url or '')
         self.session = requests.Session()
+        # No retries underneath ours: urllib3 would otherwise repeat a connect within one attempt.
+        for scheme in ('http://', 'https://'):
+            self.session.mount(scheme, HTTPAdapter(max_retries=0))
 
     def secrets(self):
         return [self.params['api_key']]
+
+    def target(self):
+        return self.where()
+
+    def where(self):
+        return '%s:%s' % (self.parts.hostname, self.port())
+
+    def port(self):
+        try:
+            port = self.parts.port
+        except ValueError:
+            port = None
+        return port or (443 if self.parts.scheme == 'https' else 80)
+
+    def timeout_failure(self, check, waited):
+        return message(XPIPE_MESSAGES, 'timeout', **self.fields(waited=waited))
+
+    def validate(self):
+        p = self.params
+        if not self.url:
+            raise invalid_option('url', p['url'], 'an http(s) URL; or set XPIPE_HOST (and XPIPE_PORT) in the'
+                                 ' environment of ansible-playbook', 'https://<xpipe_instance_ip>:8080/health')
+        if self.parts.scheme not in ('http', 'https') or not self.parts.hostname:
+            raise invalid_option('url', self.url, 'an http(s) URL with a host name', 'https://10.10.0.11:8080/health')
+        try:
+            port = self.parts.port
+        except ValueError:
+            port = -1
+        if port is not None and not 1 <= port <= 65535:
+            raise invalid_option('url', self.url, 'an http(s) URL whose port is from 1 to 65535',
+                                 'https://10.10.0.11:8080/health')
+        for code in p['expected_status']:
+            if not 100 <= code <= 599:
+                raise invalid_option('expected_status', p['expected_status'], 'a list of HTTP status codes (100-599)',
+                                     '[200]')
+        if p['request_timeout'] <= 0:
+            raise invalid_option('request_timeout', p['request_timeout'], 'a number of seconds > 0', '10')
+        if p['cert_warning_days'] < 0:
+            raise invalid_option('cert_warning_days', p['cert_warning_days'], 'a number of days >= 0', '14')
+        if not re.match(HEADER_TOKEN, p['api_key_header']):
+            raise invalid_option('api_key_header', p['api_key_header'], 'an HTTP header name', 'X-API-Key')
+        check_file('ca_cert', p['ca_cert'], pem=True)
+        check_file('client_cert', p['client_cert'])
+        check_file('client_key', p['client_key'])
 
     def cleanup(self):
         self.session.close()
@@ -227,44 +308,55 @@ class XpipeHealth(ProbeModule):
             return False
         return p['ca_cert'] or True
 
+    def client_cert(self):
+        p = self.params
+        return (p['client_cert'], p['client_key']) if p['client_key'] else p['client_cert']
+
+    def fields(self, **more):
+        out = dict(where=self.where(), host=self.parts.hostname, port=self.port(), path=self.parts.path or '/',
+                   waited=self.waited(), header=self.params['api_key_header'])
+        out.update(more)
+        return out
+
     def explain(self, check, exc):
-        where = '%s:%s' % (self.parts.hostname, self.parts.port or (443 if self.parts.scheme == 'https' else 80))
-        if isinstance(exc, requests.exceptions.SSLError):
-            return ProbeFailure('the TLS certificate of %s could not be verified' % where,
-                                'pass ca_cert with the CA that signed XPipe\'s certificate (or fix the name in it)',
-                                detail=str(exc))
+        if not isinstance(exc, requests.exceptions.RequestException):
+            if check == 'certificate' and isinstance(exc, (OSError, ValueError)):
+                return message(XPIPE_MESSAGES, 'cert_unreadable', **self.fields(detail=str(exc)))
+            return None
+        reason, retryable = network_reason(exc)
+        if reason == 'tls' or isinstance(exc, requests.exceptions.SSLError):
+            return self.tls_failure(exc)
+        if reason in ('dns', 'refused', 'unreachable', 'timeout'):
+            return message(XPIPE_MESSAGES, reason, retryable=retryable if reason == 'dns' else None,
+                           **self.fields(detail=str(exc)))
         if isinstance(exc, requests.exceptions.Timeout):
-            return ProbeFailure('no answer from %s within %.0f s' % (where, self.params['request_timeout']),
-                                'check XPipe is running on the xpipe host and a security group allows 8080 from'
-                                ' this host', retryable=True, detail=str(exc))
-        if isinstance(exc, requests.exceptions.ConnectionError):
-            return ProbeFailure('cannot connect to %s (refused or unreachable)' % where,
-                                'check the xpipe container runs (docker compose ps on the xpipe host), XPIPE_HOST /'
-                                ' XPIPE_PORT, and that a security group allows the port from this host',
-                                retryable=True, detail=str(exc))
-        if check == 'certificate' and isinstance(exc, (OSError, ValueError)):
-            return ProbeFailure('the certificate of %s could not be read: %s' % (where, exc),
-                                'check the TLS set-up of XPipe', detail=str(exc))
-        if isinstance(exc, requests.exceptions.RequestException):
-            return ProbeFailure('request to %s failed: %s' % (where, exc), 'check the URL', detail=str(exc))
-        return None
+            return message(XPIPE_MESSAGES, 'timeout', **self.fields(detail=str(exc)))
+        return message(XPIPE_MESSAGES, 'request', **self.fields(detail=str(exc)))
+
+    def tls_failure(self, exc):
+        """Why the TLS connection failed, from handshakes of our own (requests only says "SSLError")."""
+        p = self.params
+        diagnosis = tls_diagnosis(self.parts.hostname, self.port(), self.deadline.bound(p['request_timeout']),
+                                  verify=p['validate_certs'], cafile=p['ca_cert'] or DEFAULT_CA,
+                                  client_cert=self.client_cert())
+        return tls_failure(diagnosis, self.where(), p['ca_cert'], 'an http:// url', fallback_detail=str(exc))
 
     def run(self):
         p = self.params
         headers = {'Accept': 'application/json'}
         if p['api_key']:
             headers[p['api_key_header']] = p['api_key']
-        cert = (p['client_cert'], p['client_key']) if p['client_key'] else p['client_cert']
         timeout = self.deadline.bound(p['request_timeout'])
         with self.check('request') as c:
             # Streamed, so the TLS connection is still there to read its certificate before the body.
-            resp = self.session.get(self.url, headers=headers, timeout=timeout, verify=self.verify(), cert=cert,
-                                    allow_redirects=False, stream=True)
+            resp = self.session.get(self.url, headers=headers, timeout=timeout, verify=self.verify(),
+                                    cert=self.client_cert(), allow_redirects=False, stream=True)
             peer = peer_certificate(resp) if self.parts.scheme == 'https' else (None, None)
             self.results['status'] = resp.status_code
             c.detail = 'HTTP %s in %d ms' % (resp.status_code, resp.elapsed.total_seconds() * 1000)
         with self.check('status') as c:
-            self.check_status(resp)
+            if resp.status_code not in p['expected_status']:
+                raise status_failure(resp.status_code, p['expected_status'], self.parts.path, p['api_key_header'])
             c.detail = 'HTTP %s' % resp.status_code
         body = None
         with self.check('json') as c:
@@ -274,55 +366,40 @@ class XpipeHealth(ProbeModule):
                 c.detail = 'JSON body'
             except ValueError:
                 if p['require_json']:
-                    raise ProbeFailure('the answer is not JSON (%s: %r)' % (
-                        resp.headers.get('Content-Type', 'no content type'), resp.text[:80]),
-                        'check url points at XPipe\'s /health and not at a proxy or another service')
+                    raise message(XPIPE_MESSAGES, 'not_json', **self.fields(
+                        ctype=resp.headers.get('Content-Type', 'no content type'), body=repr(resp.text[:80])))
                 c.detail = 'not JSON (accepted: require_json is false)'
         if p['expected_json'] and body is not None:
             with self.check('expected_json') as c:
                 diff = json_mismatches(p['expected_json'], body)
                 if diff:
-                    raise ProbeFailure('XPipe reports itself unhealthy: %s' % '; '.join(diff),
-                                       'check XPipe\'s own dependencies (database, storage) in its logs on the xpipe'
-                                       ' host; the body says what it cannot reach')
+                    raise message(XPIPE_MESSAGES, 'unhealthy', **self.fields(diff='; '.join(diff)))
                 c.detail = 'body contains %s' % p['expected_json']
         if self.parts.scheme == 'https':
             self.check_certificate(peer, timeout)
-
-    def check_status(self, resp):
-        code = resp.status_code
-        if code in self.params['expected_status']:
-            return
-        if code in (401, 403):
-            raise ProbeFailure('XPipe rejected the API key (HTTP %s)' % code,
-                               'check XPIPE_API_KEY matches the key XPipe was deployed with and api_key_header (%s)'
-                               % self.params['api_key_header'])
-        if code >= 500:
-            raise ProbeFailure('XPipe answered HTTP %s' % code,
-                               'XPipe is failing; see its container logs on the xpipe host (docker compose logs'
-                               ' xpipe)', retryable=True)
-        if code == 404:
-            raise ProbeFailure('%s does not exist on the server (HTTP 404)' % self.parts.path,
-                               'check the url path (XPipe serves /health)')
-        raise ProbeFailure('XPipe answered HTTP %s, expected one of %s' % (code, self.params['expected_status']),
-                           'check the url and expected_status')
 
     def check_certificate(self, peer, timeout):
         p = self.params
         with self.check('certificate') as c:
             if peer[1] is None:  # the connection was not available: one handshake of our own
-                peer = handshake_certificate(self.parts.hostname, self.parts.port or 443, timeout,
+                peer = handshake_certificate(self.parts.hostname, self.port(), timeout,
                                              cafile=p['ca_cert'], verify=bool(p['validate_certs']))
-            days = days_until_expiry(*peer)
-            if days is None:
+            not_before, not_after = certificate_dates(*peer)
+            if not_after is None:
                 c.detail = 'expiry not readable without verification (install cryptography)'
                 return
+            days = days_until_expiry(*peer)
             self.results['cert_days_remaining'] = days
-            if days < 0:
-                raise ProbeFailure('XPipe\'s certificate expired %d days ago' % -days,
-                                   'renew the certificate on the xpipe host')
+            self.results['cert_not_after'] = not_after.strftime('%Y-%m-%dT%H:%M:%SZ')
+            now = datetime.datetime.now(datetime.timezone.utc)
+            # Reached with validate_certs: false only: a verifying client refuses these in the handshake.
+            for reason, broken in (('tls_expired', now > not_after),
+                                   ('tls_not_yet_valid', not_before is not None and now < not_before)):
+                if broken:
+                    raise tls_failure(dict(reason=reason, host=self.parts.hostname, not_after=not_after,
+                                           not_before=not_before), self.where(), p['ca_cert'], 'an http:// url')
             if days < p['cert_warning_days']:
-                self.ansible.warn('XPipe\'s certificate expires in %d days' % days)
+                self.ansible.warn("XPipe's certificate expires in %d days" % days)
             c.detail = 'certificate valid for %d more days' % days
 
 
