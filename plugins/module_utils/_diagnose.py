@@ -26,14 +26,17 @@ POINTS = {
               'credentials': ['XPIPE_API_KEY'], 'address': ['XPIPE_HOST', 'XPIPE_PORT']},
 }
 
-UNREACHABLE = ('connection refused', 'no answer', 'cannot connect', 'no route')
-CREDENTIALS = ('password authentication failed', 'secret key does not match', 'access key is not known',
-               'rejected the API key', 'role ')
-
-
-def _has(text, needles):
-    low = (text or '').lower()
-    return any(n.lower() in low for n in needles)
+# Probe reasons (module_utils/_probe.py REASONS) the rules look at. The rules read the reason, never the
+# words of a cause: rewording a probe message cannot change a diagnosis.
+NO_CONNECTION = frozenset(('refused', 'unreachable', 'timeout'))
+WRONG_ADDRESS = NO_CONNECTION | frozenset(('dns', 'not_found'))
+NO_ROUTE = frozenset(('unreachable', 'timeout'))
+CREDENTIALS = frozenset(('auth',))
+RULES = ('server_down', 'security_group', 'env_credentials', 'service_credentials', 'env_address', 'dns',
+         'network', 'not_listening', 'probe')
+SERVICE_START = {'database': 'pg_ctlcluster / systemctl start postgresql; check listen_addresses',
+                 'xpipe': 'docker compose up -d xpipe in the stack directory'}
+SECRET_ROLE = {'database': 'database', 'storage': 'storage', 'xpipe': 'stack'}
 
 
 def _server_for(point, servers, deployment):
@@ -61,14 +64,21 @@ def _port_findings(port, secgroup):
     return found
 
 
-def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=None, host_networks=None):
-    """Return (likely_cause, fix, evidence) for a failed probe row.
+def _verdict(rule, likely_cause, fix, evidence):
+    return {'rule': rule, 'likely_cause': likely_cause, 'fix': fix, 'evidence': evidence}
 
-    row: {point, host, failed_check, cause, fix}; servers: [{name, status, networks}];
+
+def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=None, host_networks=None):
+    """The most likely cause of a failed probe row and its fix.
+
+    row: {point, host, failed_check, reason, cause, fix}; servers: [{name, status, networks}];
     secgroup: a secgroup_check result; env_mismatches: {host: [.env keys that differ from the outputs]};
     host_networks: {host: [network names]} of the app hosts.
+    Returns {rule, likely_cause, fix, evidence}; ``rule`` (one of RULES) names the rule that decided,
+    'probe' when none did and the probe's own cause and fix stand.
     """
     point, host = row['point'], row['host']
+    reason = row.get('reason')
     cause, fix = row.get('cause') or '', row.get('fix') or ''
     spec = POINTS.get(point, {})
     evidence = []
@@ -76,58 +86,61 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
 
     if server is not None:
         evidence.append('server %s is %s' % (server['name'], server.get('status')))
-        if server.get('status') != 'ACTIVE' and _has(cause, UNREACHABLE):
-            return ('the %s server %s is %s' % (point, server['name'], server.get('status')),
-                    'start it (openstack server start %s) or re-run playbooks/provision.yml' % server['name'],
-                    evidence)
+        if server.get('status') != 'ACTIVE' and reason in NO_CONNECTION:
+            return _verdict('server_down', 'the %s server %s is %s' % (point, server['name'], server.get('status')),
+                            'start it (openstack server start %s) or re-run playbooks/provision.yml' % server['name'],
+                            evidence)
 
-    if spec.get('port') and _has(cause, UNREACHABLE):
+    if spec.get('port') and reason in NO_CONNECTION:
         findings = _port_findings(spec['port'], secgroup)
         if findings:
             first = findings[0]
             evidence.extend('%s: %s' % (f.get('kind'), f.get('detail')) for f in findings)
-            return ('a security group blocks port %d: %s' % (spec['port'], first.get('detail')),
-                    fix_text(first.get('fix')) or
-                    're-run playbooks/provision.yml (network role) to restore the declared rules', evidence)
+            return _verdict('security_group', 'a security group blocks port %d: %s' % (spec['port'], first.get('detail')),
+                            fix_text(first.get('fix')) or
+                            're-run playbooks/provision.yml (network role) to restore the declared rules', evidence)
         if secgroup is not None:
             evidence.append('security groups allow port %d as declared' % spec['port'])
 
     mismatched = [k for k in (env_mismatches or {}).get(host, []) if k in spec.get('credentials', [])]
-    if _has(cause, CREDENTIALS):
+    if reason in CREDENTIALS:
         if mismatched:
             evidence.append('.env on %s differs from the provisioned values in %s' % (host, ', '.join(mismatched)))
-            return ('the .env on %s holds a %s that differs from the provisioned value' % (host, mismatched[0]),
-                    're-run playbooks/configure.yml (app_env role) to rewrite .env from the outputs and vault',
-                    evidence)
+            return _verdict('env_credentials',
+                            'the .env on %s holds a %s that differs from the provisioned value' % (host, mismatched[0]),
+                            're-run playbooks/configure.yml (app_env role) to rewrite .env from the outputs and vault',
+                            evidence)
         if env_mismatches is not None:
             evidence.append('.env credentials on %s match the provisioned values' % host)
-            return ('the %s service no longer accepts the provisioned credentials (%s)' % (point, cause),
-                    'the secret was changed on the service side: reset it to the vault value (re-run the %s role)'
-                    % {'database': 'database', 'storage': 'storage', 'xpipe': 'stack'}.get(point, point), evidence)
+            return _verdict('service_credentials',
+                            'the %s service no longer accepts the provisioned credentials' % point,
+                            'the secret was changed on the service side: reset it to the vault value (re-run the %s'
+                            ' role)' % SECRET_ROLE.get(point, point), evidence)
 
     moved = [k for k in (env_mismatches or {}).get(host, []) if k in spec.get('address', [])]
-    if moved and _has(cause, UNREACHABLE + ('does not resolve', 'does not exist')):
+    if moved and reason in WRONG_ADDRESS:
         evidence.append('.env on %s differs from the outputs in %s' % (host, ', '.join(moved)))
-        return ('the .env on %s points %s elsewhere than the outputs (%s)' % (host, point, ', '.join(moved)),
-                're-run playbooks/configure.yml (app_env role) to rewrite .env from the outputs', evidence)
+        return _verdict('env_address',
+                        'the .env on %s points %s elsewhere than the outputs (%s)' % (host, point, ', '.join(moved)),
+                        're-run playbooks/configure.yml (app_env role) to rewrite .env from the outputs', evidence)
 
-    if _has(cause, ('does not resolve',)):
-        return (cause, 'use the private IP from the outputs file in .env, or fix DNS between the hosts', evidence)
+    if reason == 'dns':
+        return _verdict('dns', cause, 'use the private IP from the outputs file in .env, or fix DNS between the hosts',
+                        evidence)
 
-    if _has(cause, ('no route',)) and host_networks and server is not None:
+    if reason in NO_ROUTE and host_networks and server is not None:
         shared = set(host_networks.get(host, [])) & set(server.get('networks') or [])
         if not shared:
-            return ('%s and %s are not on the same network' % (host, server['name']),
-                    'attach both to the private network (re-run playbooks/provision.yml)', evidence)
+            return _verdict('network', '%s and %s are not on the same network' % (host, server['name']),
+                            'attach both to the private network (re-run playbooks/provision.yml)', evidence)
 
-    if server is not None and _has(cause, ('connection refused',)):
-        return ('nothing listens on %s port %s although the server is ACTIVE' % (server['name'], spec['port']),
-                'start the service on %s (%s)' % (server['name'], {
-                    'database': 'pg_ctlcluster / systemctl start postgresql; check listen_addresses',
-                    'xpipe': 'docker compose up -d xpipe in the stack directory'}.get(point, 'see its logs')),
-                evidence)
+    if server is not None and reason == 'refused':
+        return _verdict('not_listening',
+                        'nothing listens on %s port %s although the server is ACTIVE' % (server['name'], spec['port']),
+                        'start the service on %s (%s)' % (server['name'], SERVICE_START.get(point, 'see its logs')),
+                        evidence)
 
-    return cause, fix, evidence
+    return _verdict('probe', cause, fix, evidence)
 
 
 def fix_text(fix):

@@ -16,7 +16,10 @@ from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import diag
 
 
 def build_rows(probes, servers=None, secgroup=None, env_mismatches=None, deployment=None, host_networks=None):
-    """One row per (integration point, from host), failures diagnosed; plus a security-group row."""
+    """One row per (integration point, from host), failures diagnosed; plus a security-group row.
+
+    A failed row carries the probe's ``reason`` and the ``diagnosis`` rule that named its likely cause.
+    """
     rows = []
     for probe in probes:
         result = probe.get('result') or {}
@@ -29,14 +32,16 @@ def build_rows(probes, servers=None, secgroup=None, env_mismatches=None, deploym
             'attempts': result.get('attempts'),
             'checks': ['%s:%s' % (c.get('name'), 'ok' if c.get('ok') else 'FAILED') for c in checks],
             'failed_check': result.get('failed_check'),
+            'reason': result.get('reason'),
             'cause': result.get('cause') or ('' if result.get('ok') else result.get('msg', 'the probe did not run')),
             'fix': result.get('fix') or '',
         }
         if row['ok']:
             row['detail'] = '; '.join(c.get('detail', '') for c in checks if c.get('detail'))
         else:
-            likely, fix, evidence = diagnose(row, servers, secgroup, env_mismatches, deployment, host_networks)
-            row.update(detail=row['cause'], likely_cause=likely, fix=fix, evidence=evidence)
+            verdict = diagnose(row, servers, secgroup, env_mismatches, deployment, host_networks)
+            row.update(detail=row['cause'], likely_cause=verdict['likely_cause'], fix=verdict['fix'],
+                       evidence=verdict['evidence'], diagnosis=verdict['rule'])
         rows.append(row)
     if secgroup is not None:
         blocking = [f for f in secgroup.get('findings', []) if f.get('severity') in ('critical', 'high')]
@@ -45,6 +50,7 @@ def build_rows(probes, servers=None, secgroup=None, env_mismatches=None, deploym
             'latency_ms': secgroup.get('elapsed_ms'), 'attempts': 1, 'checks': [],
             'detail': '; '.join('%s %s: %s' % (f.get('severity'), f.get('group'), f.get('detail'))
                                 for f in secgroup.get('findings', [])) or 'rules match the declaration',
+            'reason': None, 'diagnosis': 'security_group' if blocking else None,
             'likely_cause': blocking[0].get('detail') if blocking else '',
             'fix': fix_text(blocking[0].get('fix')) if blocking else '',
             'evidence': [],
