@@ -45,11 +45,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 stamp="$VENV/.requirements.sha256"
-want="$(cat requirements.txt | sha256sum | cut -d' ' -f1)"
+# Run-time pins (requirements.txt) and the development ones (requirements-dev.txt): a change to either reinstalls.
+want="$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "pip install -r requirements.txt"
+  log "pip install -r requirements.txt -r requirements-dev.txt"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -r requirements.txt
+  "$VENV/bin/python" -m pip install -q -r requirements.txt -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
 

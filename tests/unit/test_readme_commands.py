@@ -24,7 +24,9 @@ README = REPO / "README.md"
 BUILTINS = {"export", "cd", "source", ".", "set", "unset", "echo", "printf", "true", "false", "test", "[", "pwd",
             "exit", "read", "eval", "exec", "type", "command", "wait"}
 # The project's venvs: (folder, requirement files).
-VENVS = {".venv": ("requirements.txt",), "lab/.venv": ("lab/requirements.txt",)}
+# .venv: the run-time pins and the development ones (the `openstack` CLI, pytest, molecule ...), both installed
+# by scripts/bootstrap.sh.
+VENVS = {".venv": ("requirements.txt", "requirements-dev.txt"), "lab/.venv": ("lab/requirements.txt",)}
 # Console script -> the requirement that installs it (directly or through a pinned bundle), for a missing venv.
 KNOWN_SCRIPTS = {
     "ansible": "ansible", "ansible-playbook": "ansible", "ansible-doc": "ansible", "ansible-galaxy": "ansible",
