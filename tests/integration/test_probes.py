@@ -17,7 +17,6 @@ import re
 import socket
 import ssl
 import struct
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from services.local import guide_env
-from services.tcp import HangListener
+from services.tcp import HangListener, Listener
 
 TARGETS = Path(__file__).parent / 'targets'
 OUTPUT = Path(__file__).parents[1] / 'output'
@@ -93,51 +92,6 @@ def make_fault_certificates(directory, now):
 
 # -- servers -------------------------------------------------------------------------------------
 
-class _Listener:
-    """Accept loop on 127.0.0.1; each connection handled in its own daemon thread by ``serve(conn)``."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self.port
-
-    def _accept(self):
-        while not self.stopped.is_set():
-            try:
-                conn, _peer = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            conn.settimeout(10)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        try:
-            self.serve(conn)
-        except (OSError, ValueError):  # clients that reject the certificate hang up mid-handshake
-            pass
-        finally:
-            conn.close()
-
-    def serve(self, conn):
-        raise NotImplementedError
-
-    def stop(self):
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-
 def _http_reply(stream):
     data = b''
     while b'\r\n\r\n' not in data and len(data) < 65536:
@@ -150,7 +104,7 @@ def _http_reply(stream):
                    b'Connection: close\r\n\r\n%s' % (len(body), body))
 
 
-class TlsStandin(_Listener):
+class TlsStandin(Listener):
     """TLS with one certificate; a PostgreSQL client's SSLRequest is answered 'S' first. HTTP 200 after."""
 
     def __init__(self, cert, key):
@@ -172,7 +126,7 @@ class TlsStandin(_Listener):
             _http_reply(tls)
 
 
-class PlainHttp(_Listener):
+class PlainHttp(Listener):
     """No TLS at all: answers 400 in plain HTTP to whatever arrives (a ClientHello, an SSLRequest)."""
 
     def serve(self, conn):
