@@ -56,7 +56,7 @@ def test_catches_the_plain_scalar_ending_in_colon():
 
 def test_scans_the_tree():
     # Guards the walk itself: the tree has argv lists, so an empty scan would prove nothing.
-    assert sum(1 for f in _yaml_files() for doc in _load(f) for _ in _argv_lists(doc)) >= 5
+    assert sum(1 for f in _yaml_files() for doc in _load(f) for _found in _argv_lists(doc)) >= 5
 
 
 @pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: os.path.relpath(p, REPO))
