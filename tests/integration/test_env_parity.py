@@ -30,7 +30,7 @@ needs_python_dotenv = pytest.mark.skipif(dotenv_lib is None, reason="needs pytho
 
 pytestmark = pytest.mark.skipif(
     shutil.which("docker") is None
-    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    or subprocess.run(["docker", "compose", "version"], capture_output=True, check=False).returncode != 0,
     reason="needs the docker CLI with the compose v2 plugin")
 
 # The role's secret defaults read these from the controller environment: keep the caller's out.
@@ -178,7 +178,8 @@ def _compose_config(project_dir, services):
     """`docker compose config --format json` of `services`; `$` comes back escaped as `$$`, undone here."""
     (project_dir / "compose.yaml").write_text(json.dumps({"services": services}))
     result = subprocess.run(["docker", "compose", "--project-directory", str(project_dir), "-p", "gpt371-parity",
-                             "config", "--format", "json"], env=_compose_env(), capture_output=True, timeout=120)
+                             "config", "--format", "json"], env=_compose_env(), capture_output=True, timeout=120,
+                            check=False)
     if result.returncode != 0:
         return None, result.stderr.decode("utf-8", "replace")
     data = json.loads(result.stdout.decode("utf-8"))
