@@ -7,7 +7,7 @@
 # Everything runs in a private mount namespace, where the new engine's socket is bound over
 # /var/run/docker.sock: the code under test (any commit, older ones too) sees only that engine.
 # Prints the time of each step and leaves nothing behind (the log stays in .cache/rehearse/ of this checkout).
-# Usage: scripts/rehearse.sh [REF]   REHEARSE_TEST=1 also runs `make test` (about 50 min more).
+# Usage: scripts/rehearse.sh [REF]   REHEARSE_TEST=1 then tears the demo down and runs `make test` (~50 min more).
 # Needs: root, the lab not running on this machine (same ports and subnets), iproute2, util-linux.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -140,5 +140,10 @@ step bootstrap make setup
 step images make images
 step lab make lab-up
 step site.yml make demo
-[[ "${REHEARSE_TEST:-}" == 1 ]] && step test make test
+if [[ "${REHEARSE_TEST:-}" == 1 ]]; then
+  # The README's second command, on the same fresh machine; the demo's servers go first, as CI has none.
+  step teardown env ANSIBLE_CONFIG="$CLONE/ansible.cfg" .venv/bin/ansible-playbook playbooks/teardown.yml \
+    -e teardown_confirm=gpt371-lab
+  step test make test
+fi
 log "rehearsal passed at $REHEARSE_COMMIT"
