@@ -15,6 +15,10 @@ table() {
   printf '\n%-22s %8s  %s\n' STEP SECONDS RESULT
   awk -F'\t' '{printf "%-22s %8d  %s\n", $1, $2, $3}' "$GPT371_SUITE_TIMES"
   printf '%-22s %8d  %s\n' total $((SECONDS - T0)) "$([[ $rc == 0 ]] && echo ok || echo "FAILED (rc $rc)")"
+  # The last line is pytest's count over every suite, so a reader of the closing line sees the tests.
+  awk -F'\t' '/^  pytest / { n = split($3, parts, ", "); for (i = 1; i <= n; i++) { split(parts[i], w, " ");
+       count[w[2]] += w[1] } } END { if (length(count)) printf "tests: %d passed, %d failed, %d skipped\n",
+       count["passed"], count["failed"] + count["error"], count["skipped"] }' "$GPT371_SUITE_TIMES"
 }
 trap table EXIT
 
