@@ -5,7 +5,8 @@
 One deployment ``gpt371-s<random>`` (3 agent servers) goes through, in file order (the lab runs with Neutron's
 events to Nova 15 s apart, tests/lab/conftest.py):
   site.yml -> green, the report written and printed, the outputs file complete, one floating IP that Nova lists;
-  site.yml again -> changed=0 on every host; --check -> no change;
+  site.yml again -> changed=0 on every host; --check -> no change; -e infra_action=check, then precheck ->
+  changed=0 and the cloud and the hosts as they were;
   the floating IP's wait for Nova is bounded and a re-run keeps the address; secgroup_check passes on the network
   role's groups; the dynamic inventory gives the same groups;
   PostgreSQL stopped on the database server / the 8080 rule removed / a wrong storage secret in a host's .env ->
@@ -165,6 +166,28 @@ def test_check_mode_after_it_reports_no_change(site):
     code, output, recap = play('site.yml', site, 'agent_count=3', check=True)
     assert code == 0, output[-8000:]
     assert recap and all(changed == 0 for changed in recap.values()), recap
+
+
+def cloud_state(conn, deployment):
+    """Everything of the deployment in the cloud, with what would change if a role wrote: ids and rules."""
+    state = snapshot(conn, deployment)
+    state['servers'] = {name: (server.id, server.status) for name, server in servers_of(conn, deployment).items()}
+    state['rules'] = sorted(rule.id for group in state['security_groups']
+                            for rule in conn.network.security_group_rules(security_group_id=group))
+    state['floating_ips'] = sorted((fip.id, fip.port_id) for fip in conn.network.ips())
+    return state
+
+
+@pytest.mark.parametrize('action', ['check', 'precheck'])
+def test_read_only_actions_change_nothing_anywhere(site, conn, action):
+    """issue 11: -e infra_action=check / precheck over the standing deployment: changed=0, cloud and hosts as before."""
+    host_probe = 'sha256sum /opt/371gpt/.env; docker ps -q --no-trunc | sort; stat -c %Y /opt/371gpt/.env'
+    core_ip = outputs(site)['core_instance_ip']
+    before = (cloud_state(conn, site), ssh(site, core_ip, host_probe))
+    code, output, recap = play('site.yml', site, 'agent_count=3', 'infra_action=' + action)
+    assert code == 0, output[-8000:]
+    assert recap and all(changed == 0 for changed in recap.values()), recap
+    assert (cloud_state(conn, site), ssh(site, core_ip, host_probe)) == before
 
 
 def floating_in_nova(server):
