@@ -130,6 +130,15 @@ def test_surveys(job_templates, playbook):
     assert _repo_mentions(variable), "no playbook, role or inventory reads %s" % variable
 
 
+def test_scale_survey_and_scale_yml_agree_on_the_range(job_templates):
+    """issue 11: the survey offers exactly what scale.yml accepts (0 agent servers is a valid scale)."""
+    (question,) = job_templates["scale"]["related"]["survey_spec"]["spec"]
+    with open(os.path.join(REPO, "playbooks", "scale.yml"), encoding="utf-8") as fh:
+        accepted = re.compile(re.search(r"is match\('([^']+)'\)", fh.read()).group(1))
+    assert accepted.match(str(question["min"])) and not accepted.match(str(question["min"] - 1))
+    assert accepted.match(str(question["max"])) and question["min"] == 0
+
+
 def test_no_other_job_template_has_a_survey(job_templates):
     for name, jt in job_templates.items():
         if name not in EXPECTED_SURVEYS:
