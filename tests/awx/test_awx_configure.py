@@ -178,7 +178,8 @@ def test_the_playbook_creates_every_asset_with_the_standin_awx_collection(raw_as
     assert project["scm_url"] == raw_assets["projects"][0]["scm_url"] and project["default_environment"] == ee["name"]
     (source,) = calls["inventory_source"]
     assert (source["source"], source["source_path"], source["credential"]) == (
-        "scm", "inventories/openstack/gpt371.openstack.yml", "371GPT OpenStack")
+        "scm", "inventories/openstack/deployment.yml", "371GPT OpenStack")
+    assert source["source_vars"] == {"GPT371_DEPLOYMENT": "gpt371", "GPT371_ACCESS": "bastion"}
 
     templates = {c["name"]: c for c in calls["job_template"]}
     for jt in raw_assets["job_templates"]:

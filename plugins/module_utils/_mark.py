@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpt371.infra maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The deployment mark, in one place, and the hosts a deployment's servers become.
+
+Every resource of a deployment carries the mark: Neutron resources the tags ``gpt371`` and
+``deployment=<name>``, servers the metadata ``gpt371_deployment``, ``gpt371_role`` and ``gpt371_groups``.
+The instances role writes it, teardown and scaling find by it, and the inventory plugin
+(gpt371.infra.deployment) and the instances role turn marked servers into hosts with ``hosts_from_servers``.
+Pure functions over plain dicts (openstacksdk's ``to_dict()`` or openstack.cloud's server_info records).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+MARK_TAG = 'gpt371'
+META_DEPLOYMENT = 'gpt371_deployment'
+META_ROLE = 'gpt371_role'
+META_GROUPS = 'gpt371_groups'
+ACCESS_MODES = ('bastion', 'floating_ip', 'fixed_ip')
+
+
+def tags(deployment):
+    """Neutron tags of every resource of the deployment."""
+    return [MARK_TAG, 'deployment=' + deployment]
+
+
+def metadata(deployment, role, groups):
+    """Nova metadata of one server of the deployment."""
+    return {META_DEPLOYMENT: deployment, META_ROLE: role, META_GROUPS: ','.join(groups)}
+
+
+def is_marked(server, deployment):
+    return (server.get('metadata') or {}).get(META_DEPLOYMENT) == deployment
+
+
+def _addresses(server, kind):
+    """IPv4 addresses of one type ('fixed' or 'floating'), in network order."""
+    found = []
+    for _net, entries in sorted((server.get('addresses') or {}).items()):
+        for entry in entries or []:
+            if entry.get('OS-EXT-IPS:type', 'fixed') == kind and entry.get('version', 4) == 4:
+                found.append(entry.get('addr'))
+    return found
+
+
+def private_v4(server):
+    return server.get('private_v4') or next(iter(_addresses(server, 'fixed')), '')
+
+
+def public_v4(server):
+    return server.get('public_v4') or next(iter(_addresses(server, 'floating')), '')
+
+
+def hosts_from_servers(servers, deployment, access='bastion', bastion_group='core', user='root',
+                       ssh_args=''):
+    """The deployment's servers as inventory hosts.
+
+    Returns {'hosts': {name: hostvars}, 'groups': {group: [names]}, 'not_active': [{name, status, fault}],
+    'errors': [message]}. Only ACTIVE marked servers become hosts. With access 'bastion' the server of
+    bastion_group that has a floating IP is reached at that address and every other host through it
+    (ProxyJump); 'floating_ip' reaches each host at its own floating IP; 'fixed_ip' at its private address.
+    """
+    if access not in ACCESS_MODES:
+        return {'hosts': {}, 'groups': {}, 'not_active': [],
+                'errors': ['access %r: choose one of %s' % (access, ', '.join(ACCESS_MODES))]}
+    marked = sorted((s for s in servers if is_marked(s, deployment)), key=lambda s: s.get('name') or '')
+    active = [s for s in marked if s.get('status') == 'ACTIVE']
+    not_active = [{'name': s.get('name'), 'status': s.get('status'),
+                   'fault': ((s.get('fault') or {}).get('message') or '')} for s in marked if s not in active]
+    errors = []
+    bastion = None
+    if access == 'bastion':
+        candidates = [s for s in active if bastion_group in _groups(s) and public_v4(s)]
+        if candidates:
+            bastion = candidates[0]
+        elif active:
+            errors.append('access bastion: no ACTIVE server of group %r of deployment %r has a floating IP; '
+                          'give one a floating IP (provision.yml), or set access/infra_access to floating_ip or '
+                          'fixed_ip' % (bastion_group, deployment))
+    hosts, groups = {}, {}
+    for server in active:
+        name = server['name']
+        hostvars = {
+            'ansible_user': user,
+            META_DEPLOYMENT: deployment,
+            'gpt371_server_id': server.get('id'),
+            META_ROLE: (server.get('metadata') or {}).get(META_ROLE, ''),
+            'gpt371_private_v4': private_v4(server),
+            'gpt371_public_v4': public_v4(server),
+        }
+        if access == 'fixed_ip' or (access == 'bastion' and server is not bastion):
+            hostvars['ansible_host'] = hostvars['gpt371_private_v4']
+        else:
+            hostvars['ansible_host'] = hostvars['gpt371_public_v4']
+        if access == 'floating_ip' and not hostvars['ansible_host']:
+            errors.append('access floating_ip: server %s has no floating IP; set access/infra_access to bastion '
+                          '(reach it through %s) or give it one' % (name, bastion_group))
+        if access == 'bastion' and bastion is not None and server is not bastion:
+            hostvars['ansible_ssh_common_args'] = ' '.join(
+                part for part in ('-o ProxyJump=%s@%s' % (user, public_v4(bastion)), ssh_args) if part)
+        elif ssh_args:
+            hostvars['ansible_ssh_common_args'] = ssh_args
+        hosts[name] = hostvars
+        for group in _groups(server):
+            groups.setdefault(group, []).append(name)
+    return {'hosts': hosts, 'groups': groups, 'not_active': not_active, 'errors': errors}
+
+
+def _groups(server):
+    text = (server.get('metadata') or {}).get(META_GROUPS) or ''
+    return [group for group in text.split(',') if group]
