@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpt371.infra maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: deployment_hosts
+short_description: A deployment's servers as inventory hosts, reached by bastion, floating IP or fixed IP
+version_added: 0.2.0
+author:
+  - gpt371.infra maintainers (@gpt371)
+description:
+  - The same hosts, groups and variables as the inventory plugin gpt371.infra.deployment, from server records already
+    read (C(openstack.cloud.server_info)), for C(ansible.builtin.add_host).
+  - Only servers carrying the deployment's mark count; only ACTIVE ones become hosts.
+options:
+  _input:
+    description: Server records (C(openstack.cloud.server_info)'s C(servers)).
+    type: list
+    elements: dict
+    required: true
+  deployment:
+    description: The deployment's name.
+    type: str
+    required: true
+  access:
+    description: V(bastion), V(floating_ip) or V(fixed_ip) (see the inventory plugin).
+    type: str
+    default: bastion
+  bastion_group:
+    description: The group whose server holds the floating IP the others are reached through.
+    type: str
+    default: core
+  user:
+    description: C(ansible_user) of every host.
+    type: str
+    default: root
+  ssh_args:
+    description: More C(ansible_ssh_common_args) for every host.
+    type: str
+    default: ''
+'''
+
+EXAMPLES = r'''
+- name: Hosts of the deployment, core reached at its floating IP and the rest through it
+  ansible.builtin.set_fact:
+    found: "{{ servers.servers | gpt371.infra.deployment_hosts('prod', access='bastion') }}"
+'''
+
+RETURN = r'''
+_value:
+  description:
+    - C(hosts) (name to host variables, with C(ansible_host) and, through a bastion, C(ansible_ssh_common_args)),
+      C(groups) (group to host names), C(not_active) (name, status, fault) and C(errors) (empty when usable).
+  type: dict
+'''
+
+from ansible_collections.gpt371.infra.plugins.module_utils._mark import hosts_from_servers
+
+
+def deployment_hosts(servers, deployment, access='bastion', bastion_group='core', user='root', ssh_args=''):
+    return hosts_from_servers(list(servers or []), deployment, access=access, bastion_group=bastion_group,
+                              user=user, ssh_args=ssh_args)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'deployment_hosts': deployment_hosts}
