@@ -11,21 +11,14 @@ import threading
 import time
 
 import pytest
-from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.gpt371.infra.plugins.module_utils import _probe
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     REASONS, TRANSIENT, ProbeFailure, ProbeModule, check_port)
+from tests.helpers import Exit, catch_exit
 
 SECRET = 'hunter2-secret-value'
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super(Exit, self).__init__(result.get('msg'))
-        self.failed = failed
-        self.result = result
 
 
 class FakeProbe(ProbeModule):
@@ -59,15 +52,7 @@ class FakeProbe(ProbeModule):
 def module(monkeypatch):
     """run(script, **args) -> (Exit, probe, pauses)."""
     pauses = []
-
-    def exit_json(self, **kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Exit(True, kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    catch_exit(monkeypatch)
     monkeypatch.setattr(_probe.time, 'sleep', pauses.append)
     monkeypatch.setattr(_probe, 'process_age', lambda: 0.0)  # a test runner is no fresh module process
 

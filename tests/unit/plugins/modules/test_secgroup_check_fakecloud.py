@@ -12,20 +12,13 @@ from types import SimpleNamespace
 import openstack
 import pytest
 import yaml
-from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.gpt371.infra.plugins.modules import secgroup_check
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+from tests.helpers import Exit, catch_exit
 
 PRIVATE = '10.10.0.0/24'
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super(Exit, self).__init__(result.get('msg'))
-        self.failed = failed
-        self.result = result
 
 
 def rule(rid, port=None, prefix=None, protocol='tcp', direction='ingress', ethertype='IPv4', group=None):
@@ -95,15 +88,7 @@ def cloud(monkeypatch):
     conn = SimpleNamespace(network=FakeNetwork(groups, {'srv-db': [['id-db', 'id-default']]}),
                            compute=FakeCompute([server('srv-db', 'supabase')]))
     monkeypatch.setattr(OpenStackModule, 'openstack_cloud_from_module', lambda self: (openstack, conn))
-
-    def exit_json(self, **kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Exit(True, kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    catch_exit(monkeypatch)
     return conn
 
 
