@@ -65,19 +65,21 @@ notes:
     too far apart), V(config) (an invalid option), V(denied) (authenticated but not allowed by privileges, policy,
     C(pg_hba.conf), HTTP 403), V(dependency) (a Python library missing on the host), V(dns) (the name does not
     resolve), V(error) (none of the others), V(not_found) (database, bucket, extension, table or URL path
-    missing), V(protocol) (an answer, but not the service's, such as not JSON or an unexpected status), V(refused) (nothing
-    listens), V(timeout) (no answer in the time left), V(tls_expired), V(tls_handshake) (versions, ciphers,
-    client certificate), V(tls_hostname) (certificate not valid for the name used), V(tls_not_tls) (no TLS on
-    that port), V(tls_not_yet_valid), V(tls_self_signed), V(tls_untrusted) (signed by a CA that O(ca_cert) or
-    the system store does not hold), V(unhealthy) (the service reports a failure, such as HTTP 5xx, starting up or a
-    degraded body), V(unreachable) (no route, or the connection was dropped) and V(version) (a component
-    older than required); see each module's RETURN for those it can give.
+    missing), V(protocol) (an answer, but not the service's, such as not JSON or an unexpected status),
+    V(refused) (nothing listens), V(timeout) (no answer in the time left), V(tls_expired), V(tls_handshake)
+    (ciphers, client certificate, any other handshake failure), V(tls_hostname) (certificate not valid for the
+    name used), V(tls_not_tls) (no TLS on that port), V(tls_not_yet_valid), V(tls_protocol) (the server offers
+    only TLS 1.0 or 1.1), V(tls_self_signed), V(tls_untrusted) (signed by a CA that O(ca_cert) or the system
+    store does not hold), V(unhealthy) (the service reports a failure, such as HTTP 5xx, starting up or a
+    degraded body), V(unreachable) (no route, or the connection was dropped) and V(version) (a component older
+    than required); see each module's RETURN for those it can give.
   - Local input errors (an invalid port, bucket name, URL or CA file, a value Ansible cannot convert) are found
     before any network call and fail at once with reason V(config), C(failed_check=options) and C(attempts=1);
     the message names the option and its valid form.
-  - A TLS failure is named by its cause, found with a handshake of the probe's own, that is not TLS at all, expired (with
-    the date and the whole days since, also when O(ca_cert) is set), not yet valid, host name mismatch, unknown
-    CA, self-signed; each with its own fix. Dates and names need the C(cryptography) library on the host;
+  - A TLS failure is named by its cause, found with a handshake of the probe's own, that is not TLS at all,
+    expired (with the date and the whole days since, also when O(ca_cert) is set), not yet valid, host name mismatch, unknown
+    CA, self-signed, a protocol older than TLS 1.2; each with its own fix. A probe that connected over TLS
+    returns the version it used as C(tls_version). Dates and names need the C(cryptography) library on the host;
     without it the cause comes from OpenSSL's verification alone.
   - Secrets are declared C(no_log) and are also scrubbed from every check detail and message.
   - Pass secrets as options or through the environment of C(ansible-playbook) itself (as AWX credential types

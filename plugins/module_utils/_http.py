@@ -3,7 +3,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE to gpt371.infra: may change without notice; do not import from other collections.
-"""HTTP side of xpipe_health (JSON subset matching, its failures) and the TLS diagnosis every probe shares.
+"""HTTP side of the probes (one http.client connection, JSON subset matching) and the TLS diagnosis they share.
+
+:class:`HttpConnection` is all the HTTP a probe needs, on the standard library alone (as
+``ansible.builtin.uri`` is): one connection per run, reused by every request, no retries underneath
+the probe's own, and the TLS facts (version, certificate) of the very socket the requests used.
 
 When a library reports a TLS failure, :func:`tls_diagnosis` finds out why with handshakes of its own:
 not TLS at all, expired or not yet valid (dates first, so an expired certificate is called expired
@@ -18,6 +22,8 @@ __metaclass__ = type
 import datetime
 import socket
 import ssl
+
+from ansible.module_utils.six.moves import http_client
 
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
 
@@ -72,6 +78,9 @@ TLS_MESSAGES = {
                       'pass as ca_cert the CA bundle (PEM) that holds {issuer}'),
     'tls_not_tls': ('{where} does not speak TLS ({detail})',
                     'use the TLS port of the service or enable TLS on it; {plain} only on a trusted network'),
+    'tls_protocol': ('{where} offers {offered}, older than the TLS 1.2 this host requires',
+                     'enable TLS 1.2 or 1.3 on the server ({server_setting}); TLS 1.0 and 1.1 are broken and'
+                     ' disabled on clients, so do not lower the client minimum'),
     'tls_handshake': ('the TLS handshake with {where} failed: {detail}',
                       'check the TLS versions and ciphers both sides allow, and the client certificate if the'
                       ' server asks for one'),
@@ -84,6 +93,9 @@ VERIFY_CODES = {2: 'tls_untrusted', 9: 'tls_not_yet_valid', 10: 'tls_expired', 1
 # OpenSSL reasons of a handshake that met something else than TLS (an HTTP server, a PostgreSQL 'N').
 NOT_TLS = ('WRONG_VERSION_NUMBER', 'RECORD_LAYER_FAILURE', 'PACKET_LENGTH_TOO_LONG', 'HTTP_REQUEST',
            'UNKNOWN_PROTOCOL')
+# OpenSSL reasons of a handshake where the server offers only a version this client refuses (TLS 1.0/1.1).
+PROTOCOL_TOO_OLD = ('UNSUPPORTED_PROTOCOL', 'TLSV1_ALERT_PROTOCOL_VERSION', 'NO_PROTOCOLS_AVAILABLE',
+                    'WRONG_SSL_VERSION', 'VERSION_TOO_LOW')
 
 
 class NotTls(Exception):
@@ -134,20 +146,68 @@ def status_failure(status, expected, path, header):
 
 # -- certificates ------------------------------------------------------------------------------
 
-def peer_certificate(response):
-    """(decoded cert or {}, DER bytes) of the TLS connection a streamed requests response came on.
+def tls_context(verify, cafile=None, client_cert=None, client_key=None):
+    """The client SSLContext of a probe: the system trust store (or ``cafile``), host name checked, TLS >= 1.2."""
+    return _context(verify, cafile, check_hostname=bool(verify),
+                    client_cert=(client_cert, client_key) if client_key else client_cert)
 
-    Reading it from the connection the request used (instead of a second handshake) checks the
-    certificate that was really served, at no extra cost. (None, None) when not available.
+
+# What a request on an HttpConnection may raise for a network or protocol cause (ssl.SSLError is an OSError).
+HTTP_ERRORS = (OSError, http_client.HTTPException)
+
+
+class HttpConnection:
+    """One HTTP(S) connection for all the requests of a probe run (http.client, no retries underneath).
+
+    ``request()`` returns (status, headers as a lower-cased dict, body bytes) and reads the whole
+    answer, so the connection can serve the next request; a server that closes it gets a new one.
+    ``tls_version`` and ``peer`` ((decoded cert or {}, DER)) are those of the last TLS handshake.
     """
-    conn = getattr(getattr(response, 'raw', None), 'connection', None)
-    sock = getattr(conn, 'sock', None)
-    if sock is None or not hasattr(sock, 'getpeercert'):
-        return None, None
-    return sock.getpeercert() or {}, sock.getpeercert(binary_form=True)
+
+    def __init__(self, scheme, host, port, ssl_context=None):
+        self.scheme, self.host, self.port = scheme, host, port
+        self.ssl_context = ssl_context
+        self.conn = None
+        self.tls_version = None
+        self.peer = (None, None)
+
+    def _open(self, timeout):
+        if self.scheme == 'https':
+            conn = http_client.HTTPSConnection(self.host, self.port, timeout=timeout, context=self.ssl_context)
+        else:
+            conn = http_client.HTTPConnection(self.host, self.port, timeout=timeout)
+        conn.connect()
+        sock = conn.sock
+        if hasattr(sock, 'version'):
+            self.tls_version = sock.version()
+            self.peer = (sock.getpeercert() or {}, sock.getpeercert(binary_form=True))
+        return conn
+
+    def request(self, method, path, headers=None, body=None, timeout=10.0):
+        if self.conn is None or self.conn.sock is None:
+            self.close()
+            self.conn = self._open(timeout)
+        else:
+            self.conn.sock.settimeout(timeout)
+        try:
+            self.conn.request(method, path, body=body, headers=headers or {})
+            resp = self.conn.getresponse()
+            data = resp.read()
+        except BaseException:
+            self.close()  # half a request or answer: never reuse that connection
+            raise
+        answer = dict((k.lower(), v) for k, v in resp.getheaders())
+        if resp.will_close:
+            self.close()
+        return resp.status, answer, data
+
+    def close(self):
+        if self.conn is not None:
+            conn, self.conn = self.conn, None
+            conn.close()
 
 
-def _context(verify, cafile=None, check_hostname=False, client_cert=None):
+def _context(verify, cafile=None, check_hostname=False, client_cert=None, legacy=False):
     if verify:
         ctx = ssl.create_default_context(cafile=cafile)
         ctx.check_hostname = check_hostname
@@ -155,6 +215,9 @@ def _context(verify, cafile=None, check_hostname=False, client_cert=None):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+    if legacy:  # only to learn which old version a server offers, never to talk to it
+        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        ctx.set_ciphers('DEFAULT:@SECLEVEL=0')
     if isinstance(client_cert, (list, tuple)):
         ctx.load_cert_chain(*client_cert)
     elif client_cert:
@@ -162,12 +225,22 @@ def _context(verify, cafile=None, check_hostname=False, client_cert=None):
     return ctx
 
 
-def _handshake(host, port, timeout, ctx, preamble=None):
+def _handshake(host, port, timeout, ctx, preamble=None, version=False):
     with socket.create_connection((host, port), timeout=timeout) as raw:
         if preamble is not None:
             preamble(raw)
         with ctx.wrap_socket(raw, server_hostname=host) as tls:
+            if version:
+                return tls.version()
             return tls.getpeercert() or {}, tls.getpeercert(binary_form=True)
+
+
+def _offered_version(host, port, timeout, preamble=None):
+    """The TLS version a server settles on when every version is allowed; None when that fails too."""
+    try:
+        return _handshake(host, port, timeout, _context(False, legacy=True), preamble, version=True)
+    except (ssl.SSLError, OSError, ValueError, NotTls):
+        return None
 
 
 def handshake_certificate(host, port, timeout, cafile=None, verify=True, preamble=None):
@@ -267,8 +340,12 @@ def tls_diagnosis(host, port, timeout, verify=True, cafile=None, check_hostname=
     except NotTls as exc:
         return dict(facts, reason='tls_not_tls', detail=str(exc))
     except ssl.SSLError as exc:
-        reason = 'tls_not_tls' if getattr(exc, 'reason', None) in NOT_TLS else 'tls_handshake'
-        return dict(facts, reason=reason, detail=getattr(exc, 'reason', None) or str(exc))
+        code = getattr(exc, 'reason', None)
+        if code in PROTOCOL_TOO_OLD:
+            offered = _offered_version(host, port, timeout, preamble)
+            return dict(facts, reason='tls_protocol', offered=offered or 'only a TLS version', detail=code)
+        reason = 'tls_not_tls' if code in NOT_TLS else 'tls_handshake'
+        return dict(facts, reason=reason, detail=code or str(exc))
     except (OSError, ValueError):
         return None
     facts.update(certificate_facts(der))
@@ -294,8 +371,12 @@ def tls_diagnosis(host, port, timeout, verify=True, cafile=None, check_hostname=
     return None
 
 
-def tls_failure(diagnosis, where, cafile, plain, fallback_detail=''):
-    """ProbeFailure from a tls_diagnosis() result (None: a generic tls_handshake with the library's words)."""
+def tls_failure(diagnosis, where, cafile, plain, fallback_detail='', server_setting='its TLS settings'):
+    """ProbeFailure from a tls_diagnosis() result (None: a generic tls_handshake with the library's words).
+
+    ``plain`` says how to go without TLS for this probe; ``server_setting`` names where the server sets its
+    TLS versions (for tls_protocol).
+    """
     if diagnosis is None:
         diagnosis = {'reason': 'tls_handshake', 'host': where, 'names': [], 'subject': '', 'issuer': '',
                      'detail': fallback_detail}
@@ -305,6 +386,7 @@ def tls_failure(diagnosis, where, cafile, plain, fallback_detail=''):
         expiry=expiry_text(diagnosis.get('not_after')), validity=validity_text(diagnosis.get('not_before')),
         names=', '.join(diagnosis.get('names') or []) or 'other names', subject=diagnosis.get('subject') or '?',
         issuer=diagnosis.get('issuer') or 'an unknown issuer',
-        trust='ca_cert %s' % cafile if cafile else 'the system CA store')
+        trust='ca_cert %s' % cafile if cafile else 'the system CA store',
+        offered=diagnosis.get('offered') or 'an old TLS version', server_setting=server_setting)
     cause, fix = TLS_MESSAGES[reason]
     return ProbeFailure(reason, cause.format(**fields), fix.format(**fields), detail=fields['detail'] or None)

@@ -46,6 +46,7 @@ REASONS = {
     'tls_hostname': 'the server certificate is not valid for the host name or address used',
     'tls_not_tls': 'the server does not speak TLS on that port',
     'tls_not_yet_valid': 'the server certificate is not valid yet (a clock is wrong)',
+    'tls_protocol': 'the server offers only a TLS version older than 1.2, which this host refuses',
     'tls_self_signed': 'the server certificate is self-signed and not trusted',
     'tls_untrusted': 'the server certificate is signed by a CA the trust store (ca_cert) does not hold',
     'unhealthy': 'the service answers but reports a failure (HTTP 5xx, starting up, degraded body)',
@@ -237,6 +238,10 @@ class _CheckRecorder:
         if failure is exc:
             return False
         raise failure
+
+    def elapsed(self):
+        """Seconds since the check began."""
+        return time.monotonic() - self.start
 
     def _record(self, ok, detail, reason=None):
         entry = dict(name=self.name, ok=ok, detail=self.probe.scrub(detail), elapsed_ms=elapsed_ms(self.start))
@@ -443,3 +448,8 @@ class ProbeModule:
             self.ansible.fail_json(msg=msg, **result)
         result['msg'] = msg
         self.ansible.exit_json(**result)
+
+
+def run_probe(probe_class):
+    """The main() of a probe module: build it (options parsed, libraries checked) and run it to exit_json/fail_json."""
+    probe_class()()

@@ -3,15 +3,25 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE to gpt371.infra: may change without notice; do not import from other collections.
-"""S3 side of s3_probe: valid names, what the store's errors mean and what to do about them."""
+"""S3 side of s3_probe: a minimal S3 client (SigV4 over one HTTP connection), valid names, and what the store's
+errors mean and what to do about them.
+
+The client signs with hashlib/hmac (AWS Signature Version 4, as botocore does for s3v4) and talks over
+:class:`_http.HttpConnection`, so the probe needs no boto3 on the host and builds no client per run.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import hashlib
+import hmac
 import re
+import xml.etree.ElementTree as ElementTree
 
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
+from ansible_collections.gpt371.infra.plugins.module_utils._http import HttpConnection
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
 
 # Error codes an S3-compatible store answers with, and our own causes, mapped to (reason, cause, fix).
@@ -110,3 +120,131 @@ def endpoint_problem(url):
     if port is not None and not 1 <= port <= 65535:
         return 'an http(s) URL with a port from 1 to 65535'
     return None
+
+
+# -- the client --------------------------------------------------------------------------------------------
+
+class S3Error(Exception):
+    """An error answer of the store: HTTP ``status``, S3 ``code`` (the status when the body has none)."""
+
+    def __init__(self, status, code, message=''):
+        super(S3Error, self).__init__('%s: %s' % (code, message) if message else str(code))
+        self.status, self.code, self.message = status, code, message
+
+
+def _uri_encode(text, slash=True):
+    return quote(text, safe='/~' if slash else '~')
+
+
+def _hmac(key, text):
+    return hmac.new(key, text.encode('utf-8'), hashlib.sha256).digest()
+
+
+def sigv4_headers(method, host, path, query, payload_hash, access_key, secret_key, region, token=None, now=None,
+                  service='s3'):
+    """Headers of a request signed with AWS Signature Version 4 (``path`` already URI-encoded, ``query`` pairs)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    amz_date = now.strftime('%Y%m%dT%H%M%SZ')
+    headers = {'host': host, 'x-amz-date': amz_date, 'x-amz-content-sha256': payload_hash}
+    if token:
+        headers['x-amz-security-token'] = token
+    signed = sorted(headers)
+    canonical = '\n'.join([
+        method, path,
+        '&'.join('%s=%s' % (_uri_encode(k, False), _uri_encode(v, False)) for k, v in sorted(query)),
+        ''.join('%s:%s\n' % (k, ' '.join(str(headers[k]).split())) for k in signed),
+        ';'.join(signed), payload_hash])
+    scope = '%s/%s/%s/aws4_request' % (amz_date[:8], region, service)
+    to_sign = '\n'.join(['AWS4-HMAC-SHA256', amz_date, scope, hashlib.sha256(canonical.encode('utf-8')).hexdigest()])
+    key = ('AWS4' + secret_key).encode('utf-8')
+    for part in (amz_date[:8], region, service, 'aws4_request'):
+        key = _hmac(key, part)
+    headers['authorization'] = 'AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s' % (
+        access_key, scope, ';'.join(signed), hmac.new(key, to_sign.encode('utf-8'), hashlib.sha256).hexdigest())
+    return headers
+
+
+def _error_of(status, data):
+    code, text = str(status), ''
+    if data:
+        try:
+            root = ElementTree.fromstring(data)
+            code = root.findtext('Code') or code
+            text = root.findtext('Message') or ''
+        except ElementTree.ParseError:
+            text = data[:200].decode('utf-8', 'replace')
+    return S3Error(status, code, text)
+
+
+class S3Client:
+    """The five S3 calls the probe makes, signed with SigV4, over one reused HTTP(S) connection."""
+
+    def __init__(self, endpoint_url, region, access_key, secret_key, token=None, style='auto', ssl_context=None,
+                 timeout=10.0):
+        self.region, self.access_key, self.secret_key, self.token = region, access_key, secret_key, token
+        url = endpoint_url or 'https://%s' % ('s3.amazonaws.com' if region == 'us-east-1' else
+                                              's3.%s.amazonaws.com' % region)
+        parts = urlsplit(url)
+        self.scheme, self.hostname = parts.scheme, parts.hostname
+        self.port = parts.port or (443 if parts.scheme == 'https' else 80)
+        self.base = parts.path.rstrip('/')
+        self.path_style = style == 'path' or (style == 'auto' and bool(endpoint_url))
+        self.ssl_context = ssl_context
+        self.timeout = timeout
+        self.connections = {}
+
+    @property
+    def tls_version(self):
+        versions = [c.tls_version for c in self.connections.values() if c.tls_version]
+        return versions[0] if versions else None
+
+    def _host(self, bucket):
+        host = self.hostname if self.path_style else '%s.%s' % (bucket, self.hostname)
+        if self.port not in (80, 443):
+            host = '%s:%s' % (host, self.port)
+        return host
+
+    def call(self, method, bucket, key='', query=(), body=b'', timeout=None):
+        """(status, headers, body) of a 2xx answer; S3Error for any other."""
+        path = self.base + ('/%s' % bucket if self.path_style else '') + '/' + key
+        path = _uri_encode(path)
+        host = self._host(bucket)
+        headers = sigv4_headers(method, host, path, query, hashlib.sha256(body).hexdigest(), self.access_key,
+                                self.secret_key, self.region, self.token)
+        if body:
+            headers['content-type'] = 'application/octet-stream'
+        target = path + ('?' + '&'.join('%s=%s' % (_uri_encode(k, False), _uri_encode(v, False))
+                                        for k, v in query) if query else '')
+        conn = self.connections.get(host)
+        if conn is None:
+            conn = self.connections[host] = HttpConnection(self.scheme, host.split(':')[0], self.port,
+                                                           self.ssl_context)
+        status, answer, data = conn.request(method, target, headers=headers, body=body or None,
+                                            timeout=timeout or self.timeout)
+        if not 200 <= status < 300:
+            raise _error_of(status, data)
+        return status, answer, data
+
+    def head_bucket(self, bucket, timeout=None):
+        self.call('HEAD', bucket, timeout=timeout)
+
+    def list_objects(self, bucket, prefix='', max_keys=1, timeout=None):
+        """The number of keys on the first page (KeyCount)."""
+        _status, _headers, data = self.call('GET', bucket, query=[('list-type', '2'), ('max-keys', str(max_keys)),
+                                                                  ('prefix', prefix)], timeout=timeout)
+        root = ElementTree.fromstring(data)
+        count = [el.text for el in root.iter() if el.tag.endswith('KeyCount')]
+        return int(count[0]) if count else len([el for el in root.iter() if el.tag.endswith('Contents')])
+
+    def put_object(self, bucket, key, body, timeout=None):
+        self.call('PUT', bucket, key, body=body, timeout=timeout)
+
+    def get_object(self, bucket, key, timeout=None):
+        return self.call('GET', bucket, key, timeout=timeout)[2]
+
+    def delete_object(self, bucket, key, timeout=None):
+        self.call('DELETE', bucket, key, timeout=timeout)
+
+    def close(self):
+        for conn in self.connections.values():
+            conn.close()

@@ -17,15 +17,17 @@ description:
     compared) and C(delete) (removed again); with O(mode=read_only), C(list) (objects can be listed) instead.
   - The probe object is always removed, also when a check after the write fails. It leaves nothing behind, so
     the round trip runs in check mode too.
-  - Works with stores that reject the newer boto3 checksum headers, since checksums are only sent where an operation
-    requires them.
+  - Works with stores that reject the newer boto3 checksum headers, since it sends none; the payload's SHA-256 is
+    signed (C(x-amz-content-sha256)) and the object read back is compared with it.
+  - All calls of a run share one HTTP(S) connection (one TLS handshake when the store keeps it open).
   - Connection options fall back to the guide's C(STORAGE_*) environment variables, then to C(AWS_*).
 author:
   - gpt371.infra maintainers (@gpt371)
 extends_documentation_fragment:
   - gpt371.infra.probe
 requirements:
-  - boto3 and botocore on the host that runs the module
+  - Python's standard library only; requests are signed with AWS Signature Version 4 by the module itself, so
+    neither boto3 nor botocore is needed on the host.
 options:
   endpoint_url:
     description:
@@ -68,7 +70,7 @@ options:
   addressing_style:
     description:
       - V(path) puts the bucket in the URL path, which S3-compatible stores (MinIO, Ceph RGW, moto) expect.
-      - V(auto) uses V(path) when O(endpoint_url) is set and lets boto3 decide otherwise.
+      - V(auto) uses V(path) when O(endpoint_url) is set and V(virtual) (the bucket in the host name) for AWS S3.
     type: str
     default: auto
     choices: [auto, path, virtual]
@@ -87,7 +89,7 @@ options:
     aliases: [ca_bundle]
   request_timeout:
     description:
-      - Seconds to wait to connect and for each answer; botocore's own retries are off (one try per call).
+      - Seconds to wait to connect and for each answer; one try per call, no retries underneath the module's own.
       - Never more than what is left of O(timeout), which bounds the whole task.
     type: float
     default: 10.0
@@ -190,30 +192,16 @@ msg:
 
 import hashlib
 import os
-import traceback
 import uuid
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
-    ProbeModule, check_file, invalid_option, network_reason)
+    ProbeModule, check_file, invalid_option, network_reason, run_probe)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
-    bucket_name_problem, client_failure, endpoint_problem, failure)
-from ansible_collections.gpt371.infra.plugins.module_utils._http import tls_diagnosis, tls_failure
-
-try:
-    import boto3
-    from botocore.config import Config
-    from botocore import exceptions as boto_exc
-    HAS_BOTO3, BOTO3_ERROR = True, None
-except ImportError:
-    HAS_BOTO3, BOTO3_ERROR = False, traceback.format_exc()
-
-try:
-    import certifi
-    DEFAULT_CA = certifi.where()
-except ImportError:
-    DEFAULT_CA = None
+    S3Client, S3Error, bucket_name_problem, client_failure, endpoint_problem, failure)
+from ansible_collections.gpt371.infra.plugins.module_utils._http import (
+    HTTP_ERRORS, tls_context, tls_diagnosis, tls_failure)
 
 OPERATIONS = {'bucket': 'ListBucket', 'list': 'ListBucket', 'write': 'PutObject', 'read': 'GetObject',
               'delete': 'DeleteObject'}
@@ -236,7 +224,6 @@ class S3Probe(ProbeModule):
         ca_cert=dict(type='path', aliases=['ca_bundle']),
         request_timeout=dict(type='float', default=10.0),
     )
-    required_libs = ((HAS_BOTO3, 'boto3', BOTO3_ERROR),)
     first_check = 'bucket'
 
     def __init__(self):
@@ -272,93 +259,82 @@ class S3Probe(ProbeModule):
 
     def make_client(self):
         p = self.params
-        style = p['addressing_style']
-        if style == 'auto':
-            style = 'path' if p['endpoint_url'] else 'auto'
-        timeout = self.deadline.bound(p['request_timeout'])
-        options = dict(
-            s3={'addressing_style': style}, signature_version='s3v4',
-            connect_timeout=timeout, read_timeout=timeout,
-            retries={'max_attempts': 1, 'mode': 'standard'})  # one try each: our own retry loop decides
-        # botocore >= 1.36 sends checksums many S3-compatible stores reject; older botocore (Debian 12's
-        # python3-boto3 on the hosts) neither sends them nor knows these options.
-        if 'request_checksum_calculation' in getattr(Config, 'OPTION_DEFAULTS', {}):
-            options.update(request_checksum_calculation='when_required',
-                           response_checksum_validation='when_required')
-        config = Config(**options)
-        verify = p['ca_cert'] if (p['validate_certs'] and p['ca_cert']) else p['validate_certs']
-        session = boto3.session.Session(
-            aws_access_key_id=p['access_key'], aws_secret_access_key=p['secret_key'],
-            aws_session_token=p['session_token'], region_name=p['region'])
-        return session.client('s3', endpoint_url=p['endpoint_url'] or None, verify=verify, config=config)
+        https = urlsplit(p['endpoint_url'] or 'https://s3').scheme == 'https'
+        return S3Client(p['endpoint_url'], p['region'], p['access_key'], p['secret_key'], p['session_token'],
+                        style=p['addressing_style'],
+                        ssl_context=tls_context(p['validate_certs'], p['ca_cert']) if https else None)
+
+    def timeout(self):
+        """Seconds one call may wait: request_timeout, never more than what is left of the deadline."""
+        return self.deadline.bound(self.params['request_timeout'])
 
     def explain(self, check, exc):
         p = self.params
         fields = dict(bucket=p['bucket'], endpoint=self.target(), op=OPERATIONS.get(check, check),
-                      waited=self.waited(), detail=str(exc))
-        if isinstance(exc, boto_exc.ClientError):
-            err = exc.response.get('Error', {})
-            code, message = err.get('Code', 'Unknown'), err.get('Message', '')
-            if check == 'bucket' and code == '403':
+                      waited=self.waited(), detail='%s: %s' % (type(exc).__name__, exc))
+        if isinstance(exc, S3Error):
+            code, message = exc.code, exc.message
+            if check == 'bucket' and exc.status == 403:
                 code, message = self.diagnose_forbidden()
+            elif exc.status == 301 and code == '301':
+                code = 'PermanentRedirect'
             return client_failure(code, message, p['bucket'], p['endpoint_url'], fields['op'])
-        if isinstance(exc, boto_exc.NoCredentialsError):
-            return failure('no_credentials')
-        if not isinstance(exc, boto_exc.BotoCoreError):
+        if not isinstance(exc, HTTP_ERRORS):
             return None
         reason, retryable = network_reason(exc)
-        if reason == 'tls' or isinstance(exc, boto_exc.SSLError):  # urllib3's host name error is no ssl.SSLError
+        if reason == 'tls':
             return self.tls_failure(exc)
         if reason == 'dns':
             return failure('dns', retryable=retryable, host=urlsplit(self.target()).hostname, **fields)
         if reason in ('refused', 'timeout', 'unreachable'):
             return failure(reason, **fields)
-        if isinstance(exc, (boto_exc.ConnectTimeoutError, boto_exc.ReadTimeoutError)):
-            return failure('timeout', **fields)
-        return failure('other', retryable=isinstance(exc, boto_exc.EndpointConnectionError), **fields)
+        return failure('other', **fields)
 
     def tls_failure(self, exc):
         """Why the TLS connection to the endpoint failed, from handshakes of our own."""
         p = self.params
         parts = urlsplit(p['endpoint_url'] or 'https://s3.%s.amazonaws.com' % p['region'])
-        cafile = p['ca_cert'] or DEFAULT_CA
-        diagnosis = tls_diagnosis(parts.hostname, parts.port or 443, self.deadline.bound(p['request_timeout']),
-                                  verify=p['validate_certs'], cafile=cafile)
+        diagnosis = tls_diagnosis(parts.hostname, parts.port or 443, self.timeout(), verify=p['validate_certs'],
+                                  cafile=p['ca_cert'])
         return tls_failure(diagnosis, '%s:%s' % (parts.hostname, parts.port or 443), p['ca_cert'],
-                           'an http:// endpoint_url', fallback_detail=str(exc))
+                           'an http:// endpoint_url', fallback_detail=str(exc),
+                           server_setting="the store's TLS settings, or those of the proxy in front of it")
 
     def diagnose_forbidden(self):
         """HEAD answers a bare 403; a ListObjects call returns the code that says why."""
         try:
-            self.client.list_objects_v2(Bucket=self.params['bucket'], MaxKeys=1)
-        except boto_exc.ClientError as exc:
-            err = exc.response.get('Error', {})
-            return err.get('Code', '403'), err.get('Message', '')
+            self.client.list_objects(self.params['bucket'], timeout=self.timeout())
+        except S3Error as exc:
+            return exc.code, exc.message
         return 'AccessDenied', 'HEAD denied while ListObjects is allowed'
 
     def cleanup(self):
         # The probe object must never outlive the run, whatever failed after the write.
         if self.pending_key and self.client is not None:
             try:
-                self.client.delete_object(Bucket=self.params['bucket'], Key=self.pending_key)
+                self.client.delete_object(self.params['bucket'], self.pending_key, timeout=self.timeout())
                 self.pending_key = None
             except Exception as exc:  # report, but do not hide the original failure
                 self.ansible.warn('could not remove probe object %s: %s' % (self.pending_key, exc))
+        if self.client is not None and not self.pending_key:
+            self.client.close()
 
     def run(self):
         p = self.params
         bucket = p['bucket']
         self.cleanup()
-        self.client = self.make_client()
+        self.client = self.client or self.make_client()
         with self.check('bucket') as c:
-            self.client.head_bucket(Bucket=bucket)
+            self.client.head_bucket(bucket, timeout=self.timeout())
+            if self.client.tls_version:
+                self.results['tls_version'] = self.client.tls_version
             c.detail = '%s answers at %s' % (bucket, self.target())
         if p['mode'] == 'read_only':
             # Without the write round trip, a listing is what proves read access.
             with self.check('list') as c:
-                listed = self.client.list_objects_v2(Bucket=bucket, Prefix=p['prefix'], MaxKeys=1)
+                count = self.client.list_objects(bucket, p['prefix'], timeout=self.timeout())
                 c.detail = 'listing allowed (%s key%s under %r on the first page)' % (
-                    listed.get('KeyCount', 0), '' if listed.get('KeyCount', 0) == 1 else 's', p['prefix'])
+                    count, '' if count == 1 else 's', p['prefix'])
             return
         payload = os.urandom(256)
         digest = hashlib.sha256(payload).hexdigest()
@@ -366,23 +342,23 @@ class S3Probe(ProbeModule):
         self.results['probe_key'] = key
         with self.check('write') as c:
             self.pending_key = key
-            self.client.put_object(Bucket=bucket, Key=key, Body=payload, ContentType='application/octet-stream')
+            self.client.put_object(bucket, key, payload, timeout=self.timeout())
             c.detail = 'wrote %d bytes to %s' % (len(payload), key)
         with self.check('read') as c:
-            body = self.client.get_object(Bucket=bucket, Key=key)['Body'].read()
+            body = self.client.get_object(bucket, key, timeout=self.timeout())
             got = hashlib.sha256(body).hexdigest()
             if got != digest:
                 raise failure('corrupt', retryable=False, got=got, digest=digest)
             self.results['sha256'] = got
             c.detail = 'read back %d bytes, sha256 matches' % len(body)
         with self.check('delete') as c:
-            self.client.delete_object(Bucket=bucket, Key=key)
+            self.client.delete_object(bucket, key, timeout=self.timeout())
             self.pending_key = None
             c.detail = 'removed %s' % key
 
 
 def main():
-    S3Probe()()
+    run_probe(S3Probe)
 
 
 if __name__ == '__main__':

@@ -24,7 +24,8 @@ author:
 extends_documentation_fragment:
   - gpt371.infra.probe
 requirements:
-  - requests on the host that runs the module
+  - Nothing beyond Python on the host that runs the module (the standard library's C(http.client) and C(ssl), as
+    M(ansible.builtin.uri)). With O(validate_certs=false), reading the certificate dates needs C(cryptography).
 options:
   url:
     description:
@@ -76,7 +77,7 @@ options:
     default: true
   request_timeout:
     description:
-      - Seconds to wait to connect and for the answer; urllib3's own retries are off.
+      - Seconds to wait to connect and for the answer; there are no retries underneath the module's own.
       - Never more than what is left of O(timeout), which bounds the whole task.
     type: float
     default: 10.0
@@ -188,30 +189,17 @@ msg:
 '''
 
 import datetime
+import json
 import os
 import re
-import traceback
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
-    ProbeModule, check_file, invalid_option, network_reason)
+    ProbeModule, check_file, invalid_option, network_reason, run_probe)
 from ansible_collections.gpt371.infra.plugins.module_utils._http import (
-    XPIPE_MESSAGES, certificate_dates, days_until_expiry, handshake_certificate, json_mismatches, message,
-    peer_certificate, status_failure, tls_diagnosis, tls_failure)
-
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    HAS_REQUESTS, REQUESTS_ERROR = True, None
-except ImportError:
-    HAS_REQUESTS, REQUESTS_ERROR = False, traceback.format_exc()
-
-try:
-    import certifi
-    DEFAULT_CA = certifi.where()
-except ImportError:
-    DEFAULT_CA = None
+    HTTP_ERRORS, XPIPE_MESSAGES, HttpConnection, certificate_dates, days_until_expiry, handshake_certificate,
+    json_mismatches, message, status_failure, tls_context, tls_diagnosis, tls_failure)
 
 HEADER_TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 
@@ -239,7 +227,6 @@ class XpipeHealth(ProbeModule):
         cert_warning_days=dict(type='int', default=14),
     )
     module_kwargs = dict(required_by={'client_key': 'client_cert'})
-    required_libs = ((HAS_REQUESTS, 'requests', REQUESTS_ERROR),)
     first_check = 'request'
 
     def __init__(self):
@@ -247,10 +234,7 @@ class XpipeHealth(ProbeModule):
         self.url = self.params['url'] or default_url()
         self.results['url'] = self.url or ''
         self.parts = urlsplit(self.url or '')
-        self.session = requests.Session()
-        # No retries underneath ours: urllib3 would otherwise repeat a connect within one attempt.
-        for scheme in ('http://', 'https://'):
-            self.session.mount(scheme, HTTPAdapter(max_retries=0))
+        self.http = None
 
     def secrets(self):
         return [self.params['api_key']]
@@ -300,17 +284,8 @@ class XpipeHealth(ProbeModule):
         check_file('client_key', p['client_key'])
 
     def cleanup(self):
-        self.session.close()
-
-    def verify(self):
-        p = self.params
-        if not p['validate_certs']:
-            return False
-        return p['ca_cert'] or True
-
-    def client_cert(self):
-        p = self.params
-        return (p['client_cert'], p['client_key']) if p['client_key'] else p['client_cert']
+        if self.http is not None:
+            self.http.close()
 
     def fields(self, **more):
         out = dict(where=self.where(), host=self.parts.hostname, port=self.port(), path=self.parts.path or '/',
@@ -319,27 +294,27 @@ class XpipeHealth(ProbeModule):
         return out
 
     def explain(self, check, exc):
-        if not isinstance(exc, requests.exceptions.RequestException):
-            if check == 'certificate' and isinstance(exc, (OSError, ValueError)):
-                return message(XPIPE_MESSAGES, 'cert_unreadable', **self.fields(detail=str(exc)))
+        if check == 'certificate' and isinstance(exc, (OSError, ValueError)):
+            return message(XPIPE_MESSAGES, 'cert_unreadable', **self.fields(detail=str(exc)))
+        if not isinstance(exc, HTTP_ERRORS):
             return None
         reason, retryable = network_reason(exc)
-        if reason == 'tls' or isinstance(exc, requests.exceptions.SSLError):
+        if reason == 'tls':
             return self.tls_failure(exc)
         if reason in ('dns', 'refused', 'unreachable', 'timeout'):
             return message(XPIPE_MESSAGES, reason, retryable=retryable if reason == 'dns' else None,
                            **self.fields(detail=str(exc)))
-        if isinstance(exc, requests.exceptions.Timeout):
-            return message(XPIPE_MESSAGES, 'timeout', **self.fields(detail=str(exc)))
-        return message(XPIPE_MESSAGES, 'request', **self.fields(detail=str(exc)))
+        return message(XPIPE_MESSAGES, 'request', **self.fields(detail='%s: %s' % (type(exc).__name__, exc)))
 
     def tls_failure(self, exc):
-        """Why the TLS connection failed, from handshakes of our own (requests only says "SSLError")."""
+        """Why the TLS connection failed, from handshakes of our own (the library says little more than "failed")."""
         p = self.params
         diagnosis = tls_diagnosis(self.parts.hostname, self.port(), self.deadline.bound(p['request_timeout']),
-                                  verify=p['validate_certs'], cafile=p['ca_cert'] or DEFAULT_CA,
-                                  client_cert=self.client_cert())
-        return tls_failure(diagnosis, self.where(), p['ca_cert'], 'an http:// url', fallback_detail=str(exc))
+                                  verify=p['validate_certs'], cafile=p['ca_cert'],
+                                  client_cert=(p['client_cert'], p['client_key']) if p['client_key'] else
+                                  p['client_cert'])
+        return tls_failure(diagnosis, self.where(), p['ca_cert'], 'an http:// url', fallback_detail=str(exc),
+                           server_setting="XPipe's TLS settings, or those of the proxy in front of it")
 
     def run(self):
         p = self.params
@@ -347,27 +322,35 @@ class XpipeHealth(ProbeModule):
         if p['api_key']:
             headers[p['api_key_header']] = p['api_key']
         timeout = self.deadline.bound(p['request_timeout'])
+        https = self.parts.scheme == 'https'
+        if self.http is None:
+            context = tls_context(p['validate_certs'], p['ca_cert'], p['client_cert'], p['client_key']) if https \
+                else None
+            self.http = HttpConnection(self.parts.scheme, self.parts.hostname, self.port(), context)
+        path = self.parts.path or '/'
+        if self.parts.query:
+            path += '?' + self.parts.query
         with self.check('request') as c:
-            # Streamed, so the TLS connection is still there to read its certificate before the body.
-            resp = self.session.get(self.url, headers=headers, timeout=timeout, verify=self.verify(),
-                                    cert=self.client_cert(), allow_redirects=False, stream=True)
-            peer = peer_certificate(resp) if self.parts.scheme == 'https' else (None, None)
-            self.results['status'] = resp.status_code
-            c.detail = 'HTTP %s in %d ms' % (resp.status_code, resp.elapsed.total_seconds() * 1000)
+            status, answer, data = self.http.request('GET', path, headers=headers, timeout=timeout)
+            self.results['status'] = status
+            if self.http.tls_version:
+                self.results['tls_version'] = self.http.tls_version
+            c.detail = 'HTTP %s in %d ms' % (status, c.elapsed() * 1000)
         with self.check('status') as c:
-            if resp.status_code not in p['expected_status']:
-                raise status_failure(resp.status_code, p['expected_status'], self.parts.path, p['api_key_header'])
-            c.detail = 'HTTP %s' % resp.status_code
+            if status not in p['expected_status']:
+                raise status_failure(status, p['expected_status'], self.parts.path, p['api_key_header'])
+            c.detail = 'HTTP %s' % status
         body = None
         with self.check('json') as c:
             try:
-                body = resp.json()
+                body = json.loads(data.decode('utf-8'))
                 self.results['json'] = body
                 c.detail = 'JSON body'
             except ValueError:
                 if p['require_json']:
                     raise message(XPIPE_MESSAGES, 'not_json', **self.fields(
-                        ctype=resp.headers.get('Content-Type', 'no content type'), body=repr(resp.text[:80])))
+                        ctype=answer.get('content-type', 'no content type'),
+                        body=repr(data[:80].decode('utf-8', 'replace'))))
                 c.detail = 'not JSON (accepted: require_json is false)'
         if p['expected_json'] and body is not None:
             with self.check('expected_json') as c:
@@ -375,8 +358,8 @@ class XpipeHealth(ProbeModule):
                 if diff:
                     raise message(XPIPE_MESSAGES, 'unhealthy', **self.fields(diff='; '.join(diff)))
                 c.detail = 'body contains %s' % p['expected_json']
-        if self.parts.scheme == 'https':
-            self.check_certificate(peer, timeout)
+        if https:
+            self.check_certificate(self.http.peer, timeout)
 
     def check_certificate(self, peer, timeout):
         p = self.params
@@ -404,7 +387,7 @@ class XpipeHealth(ProbeModule):
 
 
 def main():
-    XpipeHealth()()
+    run_probe(XpipeHealth)
 
 
 if __name__ == '__main__':

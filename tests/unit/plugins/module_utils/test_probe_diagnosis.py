@@ -208,7 +208,7 @@ def test_not_yet_valid_text():
 
 def test_each_tls_cause_has_its_own_fix():
     fixes = [fix for _cause, fix in TLS_MESSAGES.values()]
-    assert len(set(fixes)) == len(fixes) == 7
+    assert len(set(fixes)) == len(fixes) == 8
     assert set(TLS_MESSAGES) == {r for r in REASONS if r.startswith('tls_')}
 
 
