@@ -13,7 +13,9 @@ version_added: 0.1.0
 author:
   - gpt371.infra maintainers (@gpt371)
 description:
-  - Keeps C(name), C(status) and C(networks) (the names of the networks the server has addresses on).
+  - Keeps C(name), C(status), C(networks) (the names of the networks the server has addresses on), C(role) (the
+    C(gpt371_role) metadata) and C(fault) (Nova's fault message, empty when none).
+  - M(gpt371.infra.integration_report) applies the same reduction to the raw records it is given.
 options:
   _input:
     description: One server as returned by C(openstack.cloud.server_info).
@@ -29,14 +31,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: C({name, status, networks}).
+  description: C({name, status, networks, role, fault}).
   type: dict
 '''
 
-
-def server_summary(server):
-    addresses = server.get('addresses') or {}
-    return {'name': server.get('name'), 'status': server.get('status'), 'networks': sorted(addresses)}
+from ansible_collections.gpt371.infra.plugins.module_utils._report import server_summary
 
 
 class FilterModule(object):

@@ -87,9 +87,10 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
     if server is not None:
         evidence.append('server %s is %s' % (server['name'], server.get('status')))
         if server.get('status') != 'ACTIVE' and reason in NO_CONNECTION:
-            return _verdict('server_down', 'the %s server %s is %s' % (point, server['name'], server.get('status')),
-                            'start it (openstack server start %s) or re-run playbooks/provision.yml' % server['name'],
-                            evidence)
+            cause = 'the %s server %s is %s' % (point, server['name'], server.get('status'))
+            if server.get('fault'):
+                cause += ': %s' % server['fault']
+            return _verdict('server_down', cause, server_state_fix(server['name'], server.get('status')), evidence)
 
     if spec.get('port') and reason in NO_CONNECTION:
         findings = _port_findings(spec['port'], secgroup)
@@ -141,6 +142,32 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
                         evidence)
 
     return _verdict('probe', cause, fix, evidence)
+
+
+# What brings a server back to ACTIVE, by the state Nova reports (the openstack CLI's words).
+_STATE_FIX = {
+    'ERROR': ('show the fault (openstack server show {name} -c fault); then reset the state '
+              '(openstack server set --state active {name}) if the fault is transient, or rebuild it '
+              '(openstack server rebuild {name}), or delete it (openstack server delete {name}) and re-run '
+              'playbooks/provision.yml'),
+    'SHUTOFF': 'start it: openstack server start {name}',
+    'SUSPENDED': 'resume it: openstack server resume {name}',
+    'PAUSED': 'unpause it: openstack server unpause {name}',
+    'SHELVED': 'unshelve it: openstack server unshelve {name}',
+    'SHELVED_OFFLOADED': 'unshelve it: openstack server unshelve {name}',
+    'RESCUE': 'leave rescue mode: openstack server unrescue {name}',
+    'VERIFY_RESIZE': 'confirm the resize: openstack server resize confirm {name}',
+    'BUILD': ('it is still being built: wait and run verify again; if it stays in BUILD, delete it '
+              '(openstack server delete {name}) and re-run playbooks/provision.yml'),
+}
+
+
+def server_state_fix(name, status):
+    """The fix for a server that is not ACTIVE, by its state."""
+    return _STATE_FIX.get(str(status or '').upper(), (
+        'wait for the {status} operation to end (openstack server show {name} -c status), then run verify '
+        'again; if it does not end, delete it (openstack server delete {name}) and re-run '
+        'playbooks/provision.yml')).format(name=name, status=status)
 
 
 def fix_text(fix):

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: integration_report
-short_description: Diagnose probe results and write the 371GPT integration report (JSON, Markdown, JUnit)
+short_description: Diagnose probe results and write the 371GPT integration report (JSON, Markdown, JUnit, HTML)
 version_added: 0.1.0
 description:
   - Takes the results of M(gpt371.infra.pg_probe), M(gpt371.infra.s3_probe) and M(gpt371.infra.xpipe_health)
@@ -17,8 +17,15 @@ description:
     into the most likely cause and its fix, the way the integration guide's "Common Integration Issues" does
     (server not ACTIVE, security group blocking the port, C(.env) credentials that differ from the provisioned
     values, missing bucket, name resolution, hosts on different networks).
-  - Writes C(<dest>/<basename>.json), C(.md) (a table of integration point, from host, result, latency, detail)
-    and C(.xml) (JUnit, for AWX and CI), each atomically.
+  - Servers that are not ACTIVE (from O(servers) and O(not_active)) become failing rows whose fix fits the
+    state (ERROR, SHUTOFF, ...). With O(servers) and O(agent_count), a row checks the number of agent servers.
+  - Writes C(<dest>/<basename>.json), C(.md) (a table of integration point, from host, result, latency, detail),
+    C(.xml) (JUnit, for AWX and CI) and C(.html) (a self-contained matrix of hosts and integration points, one
+    coloured cell each, failing cells with cause and fix), each atomically. Every file carries the run's id, start
+    and end time and the deployment.
+  - O(phase=start) replaces the four files with this run's "not finished" report (one failing row) and returns
+    the run id; the verify role calls it before any probe, so a run that stops early never leaves the previous
+    run's report looking current. O(phase=finish) writes the run's real report.
   - Used by the C(verify) role; runs on the controller.
 author:
   - gpt371.infra maintainers (@gpt371)
@@ -35,11 +42,43 @@ attributes:
     support: full
     details: Always C(changed=false), although the files hold the latencies of each run.
 options:
+  phase:
+    description:
+      - V(start) writes the "run not finished" report and returns RV(run); V(finish) writes the full report.
+    type: str
+    choices: [start, finish]
+    default: finish
+  run_id:
+    description: Id of the run (from the V(start) phase's RV(run)); a new uuid when omitted.
+    type: str
+  started_at:
+    description: Start time of the run (UTC, C(YYYY-MM-DDTHH:MM:SSZ)), from the V(start) phase; now when omitted.
+    type: str
+  error:
+    description: With O(phase=start), why the run stops here (for instance the precheck's message).
+    type: str
+  results:
+    description:
+      - For each host, C(probes) (the registered result of each point's probe, by point) and C(env_mismatch) (the
+        C(.env) keys that differ from the provisioned values, or null when not compared).
+      - Every host of O(hosts) gets a row for every point of O(points); a host or point without a result is a
+        failed "did not run" row. Used together with or instead of O(probes).
+    type: dict
+  hosts:
+    description: Hosts expected in O(results) (the play's hosts).
+    type: list
+    elements: str
+  points:
+    description: Integration points expected from each host of O(results).
+    type: list
+    elements: str
+    choices: [database, storage, xpipe]
+    default: [database, storage, xpipe]
   probes:
     description: One entry per probe run.
     type: list
     elements: dict
-    required: true
+    default: []
     suboptions:
       point:
         description: Integration point.
@@ -55,9 +94,21 @@ options:
         type: dict
         required: true
   servers:
-    description: Servers of the deployment (C(name), C(status), C(networks)), for instance from C(openstack.cloud.server_info).
+    description:
+      - Servers of the deployment as C(openstack.cloud.server_info) returns them, or reduced to C(name), C(status),
+        C(networks), C(role), C(fault) (the P(gpt371.infra.server_summary#filter) filter).
+      - Omitted when the cloud was not read.
     type: list
     elements: dict
+  not_active:
+    description: Servers found not ACTIVE by the instances role (C(name), C(status), C(fault)); each is a failing row.
+    type: list
+    elements: dict
+    default: []
+  agent_count:
+    description: Number of agent servers (metadata C(gpt371_role=agent)) the deployment must have; checked against
+      O(servers) when both are given. A negative value skips the check.
+    type: int
   secgroup:
     description: The registered result of M(gpt371.infra.secgroup_check).
     type: dict
@@ -91,11 +142,32 @@ options:
 EXAMPLES = r'''
 - name: Write the report from the probes of two hosts
   gpt371.infra.integration_report:
-    dest: "{{ playbook_dir }}/../reports"
+    dest: /var/lib/gpt371/reports
     probes:
       - {point: database, host: agent-server-0, result: "{{ hostvars['agent-server-0'].verify__pg }}"}
       - {point: xpipe, host: agent-server-0, result: "{{ hostvars['agent-server-0'].verify__xpipe }}"}
-    servers: "{{ servers.servers | map(attribute='name') | list }}"
+    servers: "{{ server_info.servers }}"
+
+- name: Mark the previous report stale before the probes run
+  gpt371.infra.integration_report:
+    phase: start
+    dest: /var/lib/gpt371/reports
+    deployment: demo
+  register: report_start
+
+- name: Write the report from each host's results
+  gpt371.infra.integration_report:
+    dest: /var/lib/gpt371/reports
+    deployment: demo
+    run_id: "{{ report_start.run.id }}"
+    started_at: "{{ report_start.run.started_at }}"
+    hosts: "{{ ansible_play_hosts_all }}"
+    results:
+      agent-server-0:
+        probes: {database: "{{ pg }}", storage: "{{ s3 }}", xpipe: "{{ xpipe }}"}
+        env_mismatch: []
+    not_active: [{name: demo-agent-server-1, status: ERROR, fault: No valid host was found}]
+    agent_count: 3
 '''
 
 RETURN = r'''
@@ -130,10 +202,15 @@ files:
   returned: always
   type: dict
   sample: {json: reports/integration-report.json, markdown: reports/integration-report.md,
-           junit: reports/integration-report.xml}
+           junit: reports/integration-report.xml, html: reports/integration-report.html}
+run:
+  description: The run the reports describe; C(finished_at) is null and C(status) C(running) in the start phase.
+  returned: always
+  type: dict
+  sample: {id: 0b9f3c1e-2f5a-4b8e-9d61-5b0f3f2c7a10, started_at: '2026-12-03T12:00:00Z',
+           finished_at: '2026-12-03T12:00:41Z', deployment: demo, status: finished}
 '''
 
-import datetime
 import os
 import tempfile
 import time
@@ -155,12 +232,22 @@ def main():
     start = time.monotonic()
     module = AnsibleModule(
         argument_spec=dict(
-            probes=dict(type='list', elements='dict', required=True, options=dict(
+            phase=dict(type='str', default='finish', choices=['start', 'finish']),
+            run_id=dict(type='str'),
+            started_at=dict(type='str'),
+            error=dict(type='str'),
+            results=dict(type='dict'),
+            hosts=dict(type='list', elements='str'),
+            points=dict(type='list', elements='str', default=list(report.PROBE_POINTS),
+                        choices=list(report.PROBE_POINTS)),
+            probes=dict(type='list', elements='dict', default=[], options=dict(
                 point=dict(type='str', required=True, choices=['database', 'storage', 'xpipe']),
                 host=dict(type='str', required=True),
                 result=dict(type='dict', required=True),
             )),
             servers=dict(type='list', elements='dict'),
+            not_active=dict(type='list', elements='dict', default=[]),
+            agent_count=dict(type='int'),
             secgroup=dict(type='dict'),
             env_mismatches=dict(type='dict'),
             host_networks=dict(type='dict'),
@@ -173,20 +260,32 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    rows = report.build_rows(p['probes'], p['servers'], p['secgroup'], p['env_mismatches'], p['deployment'],
-                             p['host_networks'])
+    run = report.new_run(p['deployment'], p['run_id'], p['started_at'])
+    if p['phase'] == 'start':
+        rows = report.unfinished_rows(run, p['error'])
+    else:
+        probes, mismatches = report.probes_from_results(p['results'], p['hosts'], p['points'])
+        env_mismatches = p['env_mismatches'] if p['env_mismatches'] is not None else mismatches
+        rows = report.build_rows(p['probes'] + probes, p['servers'], p['secgroup'], env_mismatches,
+                                 p['deployment'], p['host_networks'], p['not_active'], p['agent_count'])
+        run.update(finished_at=report.utc_now(), status='finished')
     summary = report.summarize(rows)
-    generated = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-    os.makedirs(p['dest'], exist_ok=True)
+    try:
+        os.makedirs(p['dest'], exist_ok=True)
+    except OSError as exc:
+        module.fail_json(msg='dest: cannot create the report directory %s (%s); set verify_report_dir to a '
+                             'writable directory on the controller' % (p['dest'], exc.strerror), run=run)
     base = os.path.join(p['dest'], p['basename'])
-    files = {'json': base + '.json', 'markdown': base + '.md', 'junit': base + '.xml'}
-    write_atomically(module, files['json'], report.render_json(rows, summary, p['title'], generated))
-    write_atomically(module, files['markdown'], report.render_markdown(rows, summary, p['title']))
+    files = {'json': base + '.json', 'markdown': base + '.md', 'junit': base + '.xml', 'html': base + '.html'}
+    generated = report.utc_now()
+    write_atomically(module, files['json'], report.render_json(rows, summary, p['title'], generated, run))
+    write_atomically(module, files['markdown'], report.render_markdown(rows, summary, p['title'], run))
     write_atomically(module, files['junit'], report.render_junit(rows, summary, p['title'],
-                                                                 time.monotonic() - start))
+                                                                 time.monotonic() - start, run))
+    write_atomically(module, files['html'], report.render_html(rows, summary, p['title'], run))
     result = dict(changed=False, ok=summary['ok'], summary=summary, rows=rows, table=report.render_table(rows),
-                  failures=report.failure_lines(rows), files=files)
-    if not summary['ok'] and p['fail_on_error']:
+                  failures=report.failure_lines(rows), files=files, run=run)
+    if p['phase'] == 'finish' and not summary['ok'] and p['fail_on_error']:
         module.fail_json(msg='%d of %d integration points fail: %s' % (
             summary['failed'], summary['total'], ' | '.join(result['failures'])), **result)
     module.exit_json(**result)

@@ -20,4 +20,10 @@ def test_dotenv_error_names_the_line_not_its_content():
 
 def test_server_summary():
     server = {'name': 'demo-xpipe', 'status': 'ACTIVE', 'addresses': {'demo-net': [{'addr': '10.0.0.5'}]}, 'id': 'x'}
-    assert server_summary(server) == {'name': 'demo-xpipe', 'status': 'ACTIVE', 'networks': ['demo-net']}
+    assert server_summary(server) == {'name': 'demo-xpipe', 'status': 'ACTIVE', 'networks': ['demo-net'],
+                                      'role': None, 'fault': ''}
+    broken = dict(server, status='ERROR', fault={'code': 500, 'message': 'No valid host was found.'},
+                  metadata={'gpt371_role': 'agent', 'gpt371_deployment': 'demo'})
+    assert server_summary(broken) == {'name': 'demo-xpipe', 'status': 'ERROR', 'networks': ['demo-net'],
+                                      'role': 'agent', 'fault': 'No valid host was found.'}
+    assert server_summary(server_summary(broken)) == server_summary(broken), 'a reduced record stays the same'
