@@ -63,9 +63,11 @@ lab-down: setup
 lab-status: setup
 	bash lab/lab.sh status
 
-## bench        probe benchmark: ours vs the anchor modules (prints figures)
+## bench        ratios from one run each: probes vs anchor modules, no-op vs first site.yml, verify 8 vs 1 agents
 bench: images
 	python bench/probes.py
+	python bench/site_noop.py
+	python bench/verify_agents.py 1 8
 
 ## purge        undo what demo/test put outside the clone (README); PURGE_APT=1, PURGE_DOCKER_DATA=1 go further
 purge:

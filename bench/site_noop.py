@@ -1,0 +1,83 @@
+"""The no-op site.yml against the first run, on one deployment of the lab, with a profile of each (issue 15).
+
+Usage: .venv/bin/python bench/site_noop.py [--agents 3] [--runs 1] [--deployment NAME --cidr CIDR] [--keep]
+A throw-away deployment ``gpt371-n<random>`` is built with site.yml (timed: the first run), then site.yml runs
+again --runs times with nothing to change (timed, changed=0 checked on every host). Both runs are profiled with
+ansible.posix.profile_tasks; the 15 tasks that took longest are printed for each, then the ratio no-op / first
+run (target <= 0.15, and the no-op run <= 60 s). --deployment reuses a standing deployment (no first run; it is
+kept). The lab must be able to come up (lab/lab.sh up).
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
+from lab_playbook import REPO, new_deployment, run_playbook  # noqa: E402
+
+PROFILE_LINE = re.compile(r'^(.+?) -{2,} (\d+\.\d+)s$', re.M)
+
+
+def profiled(deployment, *extra):
+    """(seconds, output, recap) of one site.yml with profile_tasks on."""
+    os.environ.update(ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks', PROFILE_TASKS_TASK_OUTPUT_LIMIT='15',
+                      PROFILE_TASKS_SORT_ORDER='descending')
+    started = time.monotonic()
+    code, output, recap = run_playbook('site.yml', deployment, *extra)
+    took = time.monotonic() - started
+    if code:
+        sys.exit('site.yml failed:\n' + output[-4000:])
+    return took, output, recap
+
+
+def top_tasks(output):
+    return PROFILE_LINE.findall(output.rsplit('=' * 20, 1)[-1])[:15]
+
+
+def show(title, took, output):
+    print('%s: %.0f s (load average %s)' % (title, took, ' '.join(open('/proc/loadavg').read().split()[:3])))
+    for name, seconds in top_tasks(output):
+        print('  %7ss  %s' % (seconds, name.strip()))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--agents', type=int, default=3)
+    parser.add_argument('--runs', type=int, default=1)
+    parser.add_argument('--deployment')
+    parser.add_argument('--cidr')
+    parser.add_argument('--keep', action='store_true')
+    args = parser.parse_args()
+    subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], check=True, capture_output=True)
+    subprocess.run(['bash', os.path.join(REPO, 'examples', 'reference-stack', 'build.sh')], check=True,
+                   capture_output=True)
+    standing = bool(args.deployment)
+    deployment = {'name': args.deployment, 'cidr': args.cidr} if standing else new_deployment('gpt371-n')
+    agents = 'agent_count=%d' % args.agents
+    first = None
+    try:
+        if not standing:
+            first, output, _recap = profiled(deployment, agents)
+            show('site.yml, first run (%d agent servers)' % args.agents, first, output)
+        noops = []
+        for _ in range(args.runs):
+            took, output, recap = profiled(deployment, agents)
+            changed = {host: count for host, count in recap.items() if count}
+            if changed:
+                sys.exit('the re-run changed something: %s' % changed)
+            noops.append(took)
+        show('site.yml, no-op re-run (median of %d)' % args.runs, statistics.median(noops), output)
+    finally:
+        if not (standing or args.keep):
+            run_playbook('teardown.yml', deployment, 'teardown_confirm=' + deployment['name'])
+    noop = statistics.median(noops)
+    print('no-op site.yml: %.0f s (target <= 60 s)' % noop)
+    if first:
+        print('ratio no-op / first run: %.2f (target <= 0.15)' % (noop / first))
+
+
+if __name__ == '__main__':
+    main()
