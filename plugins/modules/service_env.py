@@ -1,0 +1,368 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpt371.infra maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: service_env
+short_description: Check that the running services of a compose project hold the values of the deployed .env
+version_added: 0.3.0
+author: gpt371.infra maintainers (@gpt371)
+description:
+  - Verifies from the service's own view. For every running container of the compose project O(project) on the
+    host (label C(com.docker.compose.project)), reads the environment the container was started with
+    (C(docker inspect), C(Config.Env)) and compares it with the deployed C(.env) for the keys the guide wires
+    (O(keys), by default C(DB_*), C(STORAGE_*) and C(XPIPE_*)).
+  - A container that has no value at all for a key runs B(without) it (RV(reason=env_missing)), for example an
+    agent service whose compose definition has no C(env_file:), or one created before it got one. A container
+    whose value differs from what a fresh C(docker compose up) would give it runs with a B(stale) value
+    (RV(reason=env_stale)), for example one started before the C(.env) changed; the message says "older than the
+    .env" when the container was created before the file's last change.
+  - The C(.env) is read by C(docker compose) itself, through a throw-away service with C(env_file:) (C(docker
+    compose config), which starts nothing), so it is read exactly as the services read it; the
+    M(gpt371.infra.dotenv) filter is a port of the same reader (C(tests/integration/test_env_parity.py) holds them
+    to the same reading).
+  - What a fresh C(up) would give a service is the C(.env) overlaid with the service's own C(environment:) entries,
+    read with C(docker compose config) from the compose files the containers record (labels
+    C(com.docker.compose.project.config_files), C(.working_dir), C(.environment_file)). When those files are gone
+    or unreadable, the module warns and compares with the C(.env) alone.
+  - Values never leave the module. They are compared as SHA-256 digests; results and messages carry key and
+    service names only, and docker's own error text is shown with every C(.env) value masked.
+  - Read-only; check mode runs the same checks.
+options:
+  project:
+    description: The compose project name (C(name:) of the compose file, or C(-p)).
+    type: str
+    required: true
+  project_dir:
+    description:
+      - The project directory on the host, where the deployed C(.env) is (the C(app_env) role's C(app_env_dir)).
+      - One of O(project_dir) and O(env_file) is required.
+    type: path
+  env_file:
+    description: The deployed C(.env). Default C(<project_dir>/.env).
+    type: path
+  services:
+    description: Check only these services (C(com.docker.compose.service)). Default every service of the project.
+    type: list
+    elements: str
+  keys:
+    description:
+      - The C(.env) keys to compare, as names or shell patterns (case-sensitive). Keys of the C(.env) that match
+        none are not looked at.
+    type: list
+    elements: str
+    default: ['DB_*', 'STORAGE_*', 'XPIPE_*']
+  docker_host:
+    description: The Docker engine to talk to (C(DOCKER_HOST)), for example C(unix:///run/docker.sock). Default
+      the CLI's own (its context, or C(/var/run/docker.sock)).
+    type: str
+  host_name:
+    description: The host as messages name it (the verify role passes C(inventory_hostname)). Default the host's
+      own name.
+    type: str
+  fail_on_error:
+    description: Fail the task when a service runs without a value or with a stale one. With C(false) the result
+      carries RV(ok=false), RV(failures) and RV(reason) and the task succeeds (the verify role's report reads it).
+      Engine, input and C(.env) errors fail either way.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds each docker command may take.
+    type: int
+    default: 60
+notes:
+  - Needs the C(docker) CLI with the compose v2 plugin on the host (the M(gpt371.infra.stack) role's hosts have
+    both) and no Python library beyond the standard library.
+  - Runs C(docker compose) with an environment holding only C(PATH), C(HOME) and the C(DOCKER_*) settings, so a
+    variable of the Ansible process cannot change how the C(.env) reads.
+  - Only running containers are checked; a project with none fails with RV(reason=not_found).
+seealso:
+  - module: gpt371.infra.integration_report
+  - plugin: gpt371.infra.dotenv
+    plugin_type: filter
+'''
+
+EXAMPLES = r'''
+- name: The agents and the API run with the deployed .env
+  gpt371.infra.service_env:
+    project: gpt371
+    project_dir: /opt/371gpt
+    host_name: "{{ inventory_hostname }}"
+  become: true
+
+- name: Only the database settings of the agent service, for the report
+  gpt371.infra.service_env:
+    project: gpt371
+    env_file: /opt/371gpt/.env
+    services: [agent-service]
+    keys: [DB_*]
+    fail_on_error: false
+  register: agent_env
+'''
+
+RETURN = r'''
+ok:
+  description: Every checked container holds every selected key with the value a fresh C(up) would give it.
+  returned: always
+  type: bool
+reason:
+  description:
+    - Machine reason of the first failure class, or null when RV(ok).
+    - C(env_missing) (a service runs without a key), C(env_stale) (with another value), C(engine_down) (the
+      Docker engine is not running or refuses the connection), C(docker_failed) (another docker or compose
+      failure, the compose plugin missing), C(not_found) (no running container of the project, or no C(.env)),
+      C(env_unreadable) (compose cannot read the C(.env)), C(input) (an option is invalid; nothing was run).
+  returned: always
+  type: str
+  sample: env_missing
+msg:
+  description: One line summing the result up (the failures joined), never a value.
+  returned: always
+  type: str
+  sample: "service agent-service on app-1 runs without DB_PASSWORD (container gpt371-agent-service-1): ..."
+failures:
+  description: One message per service and finding (replicas with the same finding share one), naming the
+    service, the host, the keys, the containers and the fix.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "service agent-service on app-1 runs without DB_PASSWORD (containers gpt371-agent-service-1,
+      gpt371-agent-service-2): its compose definition does not give it the .env: add `env_file: .env` to service
+      agent-service and recreate it"
+    - "service api on app-1 runs with a DB_PASSWORD older than the .env (container gpt371-api-1): recreate it
+      (docker compose up -d, or the stack role) so it reads the .env again"
+services:
+  description: One entry per running container checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    service:
+      description: The compose service.
+      type: str
+    container:
+      description: The container name.
+      type: str
+    created:
+      description: When the container was created (docker's C(Created)).
+      type: str
+    missing:
+      description: Selected keys the container has no value for.
+      type: list
+      elements: str
+    stale:
+      description: Selected keys whose value differs from what a fresh C(up) would give.
+      type: list
+      elements: str
+    ok:
+      description: Neither missing nor stale keys.
+      type: bool
+keys:
+  description: The C(.env) keys compared (those matching O(keys)).
+  returned: always
+  type: list
+  elements: str
+  sample: [DB_HOST, DB_PASSWORD, STORAGE_BUCKET]
+env_file:
+  description: The C(.env) read.
+  returned: always
+  type: str
+definition:
+  description: The compose files whose C(environment:) entries were applied, or an empty list when the C(.env)
+    was compared alone.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gpt371.infra.plugins.module_utils import _service_env as senv
+from ansible_collections.gpt371.infra.plugins.module_utils._stack_plan import PROJECT_NAME_RE, docker_error
+
+_KEEP_ENV = ('PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY')
+_NO_COMPOSE_RE = re.compile(r"'compose' is not a docker command|unknown (?:shorthand )?flag.*--format|"
+                            r"docker: unknown command: docker compose")
+
+
+class _Failed(Exception):
+    def __init__(self, msg, reason):
+        super(_Failed, self).__init__(msg)
+        self.msg, self.reason = msg, reason
+
+
+class _Docker(object):
+    def __init__(self, docker_host, timeout, where):
+        self.env = dict((k, os.environ[k]) for k in _KEEP_ENV if k in os.environ)
+        self.env.setdefault('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+        if docker_host:
+            self.env['DOCKER_HOST'] = docker_host
+        self.timeout, self.where = timeout, where
+        self.masked = []
+
+    def run(self, argv, what):
+        try:
+            proc = subprocess.run(['docker'] + argv, env=self.env, stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=self.timeout, check=False)
+        except FileNotFoundError:
+            raise _Failed(docker_error(what, 127, [], self.where), 'docker_failed')
+        except subprocess.TimeoutExpired:
+            raise _Failed('%s on %s gave no answer within %d s (timeout): is the Docker engine hung? '
+                          '(systemctl status docker)' % (what, self.where, self.timeout), 'engine_down')
+        return proc.returncode, proc.stdout.decode('utf-8', 'surrogateescape'), \
+            senv.scrub(proc.stderr.decode('utf-8', 'replace'), self.masked)
+
+    def check(self, argv, what):
+        rc, out, err = self.run(argv, what)
+        if rc != 0:
+            if _NO_COMPOSE_RE.search(err):
+                raise _Failed('the docker compose plugin is not installed on %s: run configure.yml (the docker_host '
+                              'role installs it)' % self.where, 'docker_failed')
+            msg = docker_error(what, rc, err.splitlines(), self.where)
+            raise _Failed(msg, 'engine_down' if msg.startswith('the Docker engine') else 'docker_failed')
+        return out
+
+    def compose_config(self, project, project_dir, files, env_files=()):
+        argv = ['compose', '-p', project, '--project-directory', project_dir]
+        for name in env_files:
+            argv += ['--env-file', name]
+        for name in files:
+            argv += ['-f', name]
+        return self.run(argv + ['config', '--format', 'json'], 'docker compose config')
+
+
+def read_env(docker, env_file):
+    """The .env as compose reads a service's env_file, through a throw-away project (nothing runs)."""
+    workdir = tempfile.mkdtemp(prefix='gpt371-senv-')
+    try:
+        path = os.path.join(workdir, 'compose.yaml')
+        with open(path, 'w') as handle:
+            handle.write(senv.reader_compose(env_file))
+        rc, out, err = docker.compose_config(senv.READER_SERVICE, workdir, [path])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if rc != 0:
+        if _NO_COMPOSE_RE.search(err):
+            raise _Failed('the docker compose plugin is not installed on %s: run configure.yml (the docker_host role '
+                          'installs it)' % docker.where, 'docker_failed')
+        raise _Failed(senv.reader_error(err, env_file, docker.where), 'env_unreadable')
+    return senv.config_environments(out).get(senv.READER_SERVICE, {})
+
+
+def read_definition(docker, project, inspect, warn):
+    """{service: environment} of the compose files the containers record, or (None, []) with a warning."""
+    working_dir, files, env_files = senv.project_files(inspect)
+    if not files:
+        warn('the containers of %s record no compose files: compared with the .env alone' % project)
+        return None, []
+    absent = [f for f in files if not os.path.isfile(f)]
+    if absent:
+        warn('compose files of %s not found on %s (%s): compared with the .env alone (entries of `environment:` '
+             'are not known)' % (project, docker.where, ', '.join(absent)))
+        return None, []
+    rc, out, err = docker.compose_config(project, working_dir or os.path.dirname(files[0]), files,
+                                         [f for f in env_files if os.path.isfile(f)])
+    if rc != 0:
+        warn('docker compose config of %s failed on %s (exit %d: %s): compared with the .env alone'
+             % (project, docker.where, rc, ' '.join(err.split())[:300]))
+        return None, []
+    return senv.config_environments(out), files
+
+
+def run(module):
+    params = module.params
+    where = params['host_name'] or socket.gethostname()
+    project = params['project']
+    errors = []
+    if not PROJECT_NAME_RE.match(project or ''):
+        errors.append('project: %r is not a compose project name (lowercase letters, digits, - and _, starting with '
+                      'a letter or digit)' % project)
+    errors += senv.key_errors(params['keys'])
+    if params['timeout'] < 1:
+        errors.append('timeout: must be at least 1 second, got %d' % params['timeout'])
+    env_file = params['env_file'] or os.path.join(params['project_dir'], '.env')
+    if not os.path.isabs(env_file):
+        errors.append('env_file: %s is relative; give the absolute path of the deployed .env (or project_dir)'
+                      % env_file)
+    if errors:
+        raise _Failed('; '.join(errors), 'input')
+    if not os.path.isfile(env_file):
+        raise _Failed('the .env %s does not exist on %s: run the app_env role (it writes the .env), or pass env_file'
+                      % (env_file, where), 'not_found')
+
+    docker = _Docker(params['docker_host'], params['timeout'], where)
+    label = 'label=%s=%s' % (senv.LABEL_PROJECT, project)
+    ids = docker.check(['ps', '-q', '--no-trunc', '--filter', label], 'docker ps').split()
+    if not ids:
+        stopped = docker.check(['ps', '-aq', '--filter', label], 'docker ps').split()
+        raise _Failed('compose project %s on %s has no running container%s: deploy it (the stack role), or check '
+                      'the project name' % (project, where, ' (%d stopped)' % len(stopped) if stopped else ''),
+                      'not_found')
+    inspect = json.loads(docker.check(['inspect'] + ids, 'docker inspect'))
+    if params['services']:
+        known = set(((c.get('Config') or {}).get('Labels') or {}).get(senv.LABEL_SERVICE) for c in inspect)
+        unknown = [s for s in params['services'] if s not in known]
+        if unknown:
+            raise _Failed('services: %s has no running container in project %s on %s (running: %s)'
+                          % (', '.join(unknown), project, where, ', '.join(sorted(k for k in known if k))),
+                          'not_found')
+
+    env = read_env(docker, env_file)
+    docker.masked = list(env.values())
+    defined, files = read_definition(docker, project, inspect, module.warn)
+    result = senv.compare(env, inspect, params['keys'], where, defined=defined, services=params['services'],
+                          env_mtime=os.stat(env_file).st_mtime)
+    result.update(env_file=env_file, definition=files, changed=False)
+    if result['ok']:
+        result['msg'] = '%d container%s of %s on %s hold%s the .env values of %d key%s' % (
+            len(result['services']), '' if len(result['services']) == 1 else 's', project, where,
+            's' if len(result['services']) == 1 else '', len(result['keys']), '' if len(result['keys']) == 1 else 's')
+    else:
+        result['msg'] = '; '.join(result['failures'])
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            project=dict(type='str', required=True),
+            project_dir=dict(type='path'),
+            env_file=dict(type='path'),
+            services=dict(type='list', elements='str'),
+            keys=dict(type='list', elements='str', default=list(senv.DEFAULT_KEYS), no_log=False),
+            docker_host=dict(type='str'),
+            host_name=dict(type='str'),
+            fail_on_error=dict(type='bool', default=True),
+            timeout=dict(type='int', default=60),
+        ),
+        required_one_of=[('project_dir', 'env_file')],
+        supports_check_mode=True,
+    )
+    empty = dict(changed=False, ok=False, services=[], failures=[], keys=[], definition=[])
+    try:
+        result = run(module)
+    except _Failed as exc:
+        empty.update(env_file=module.params['env_file'] or '', reason=exc.reason, failures=[exc.msg])
+        module.fail_json(msg=exc.msg, **empty)
+    if not result['ok'] and module.params['fail_on_error']:
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
