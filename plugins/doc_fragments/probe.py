@@ -85,3 +85,56 @@ notes:
   - Pass secrets as options or through the environment of C(ansible-playbook) itself (as AWX credential types
     inject them), not through the task C(environment) keyword, which Ansible shows at C(-vvv).
 '''
+
+    # Return values every probe gives (module RETURN blocks extend this with `extends_documentation_fragment`).
+    RETURN = r'''
+ok:
+  description: Whether every check passed.
+  returned: always
+  type: bool
+  sample: true
+checks:
+  description:
+    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
+    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: connect, ok: true, detail: "authenticated as app to 371gpt at 10.0.0.12:5432", elapsed_ms: 14}]
+attempts:
+  description:
+    - Attempts made; transient failures (refused, unreachable, timed out, HTTP 5xx or a service starting up) are
+      retried up to O(retries) times. Always V(1) for an invalid option.
+  returned: always
+  type: int
+  sample: 1
+elapsed_ms:
+  description: Time of the whole run in milliseconds.
+  returned: always
+  type: int
+  sample: 61
+tls_version:
+  description: TLS version of the connection the checks used, as OpenSSL names it.
+  returned: when the probe connected over TLS
+  type: str
+  sample: TLSv1.3
+failed_check:
+  description: Name of the check that failed (C(options) for an invalid option).
+  returned: on failure
+  type: str
+  sample: connect
+cause:
+  description: Cause of the failure in plain words.
+  returned: on failure
+  type: str
+  sample: connection refused at 10.0.0.12:5432
+fix:
+  description: What to change.
+  returned: on failure
+  type: str
+  sample: check the service runs and a security group allows its port from this host
+msg:
+  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
+  returned: on failure
+  type: str
+'''

@@ -16,7 +16,6 @@ __metaclass__ = type
 import re
 import struct
 
-from ansible_collections.gpt371.infra.plugins.module_utils._http import NotTls
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
 
 # key -> (reason, cause template, fix template). Fields: where, host, port, user, dbname, ssl_mode, text,
@@ -137,6 +136,7 @@ def connect_failure(message, params, waited):
 
 def ssl_request(sock):
     """PostgreSQL's SSLRequest, the preamble of a TLS handshake with it; NotTls when it answers 'N'."""
+    from ansible_collections.gpt371.infra.plugins.module_utils._tls import NotTls
     sock.sendall(SSL_REQUEST)
     answer = sock.recv(1)
     if answer != b'S':

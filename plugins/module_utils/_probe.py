@@ -19,7 +19,7 @@ __metaclass__ = type
 import errno
 import os
 import socket
-import ssl
+import sys
 import threading
 import time
 import traceback
@@ -162,8 +162,9 @@ def network_reason(exc):
     for item in chain:
         if isinstance(item, (socket.timeout, TimeoutError)) or getattr(item, 'errno', None) == errno.ETIMEDOUT:
             return 'timeout', True
+    ssl = sys.modules.get('ssl')  # not imported by this module: without ssl loaded, no ssl error exists
     for item in chain:
-        if isinstance(item, ssl.SSLError):
+        if ssl is not None and isinstance(item, ssl.SSLError):
             return 'tls', False
     for item in chain:
         if isinstance(item, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):

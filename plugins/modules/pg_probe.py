@@ -124,29 +124,8 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-ok:
-  description: Whether every check passed.
-  returned: always
-  type: bool
-  sample: true
-checks:
-  description:
-    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
-    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
-  returned: always
-  type: list
-  elements: dict
-  sample: [{name: connect, ok: true, detail: "authenticated as app to 371gpt at 10.0.0.12:5432", elapsed_ms: 14}]
-attempts:
-  description: Attempts made; transient failures (refused, timed out) are retried up to O(retries) times.
-  returned: always
-  type: int
-  sample: 1
-elapsed_ms:
-  description: Time of the whole run in milliseconds.
-  returned: always
-  type: int
-  sample: 61
+extends_documentation_fragment:
+  - gpt371.infra.probe
 server_version:
   description: The server's C(server_version).
   returned: when the server_version check ran
@@ -167,34 +146,16 @@ ssl_protocol:
   returned: when connected over TLS
   type: str
   sample: TLSv1.3
-failed_check:
-  description: Name of the check that failed (C(options) for an invalid option).
-  returned: on failure
-  type: str
-  sample: connect
 reason:
   description:
     - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
     - This module gives V(auth), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found), V(refused),
       V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
-      V(tls_self_signed), V(tls_untrusted), V(unhealthy), V(unreachable) or V(version) (see the notes).
+      V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy), V(unreachable) or V(version)
+      (see the notes).
   returned: on failure
   type: str
   sample: auth
-cause:
-  description: Cause of the failure in plain words.
-  returned: on failure
-  type: str
-  sample: password authentication failed for user app
-fix:
-  description: What to change.
-  returned: on failure
-  type: str
-  sample: check DB_PASSWORD matches the provisioned value (outputs file / vault) and that user app exists
-msg:
-  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
-  returned: on failure
-  type: str
 '''
 
 import math
@@ -203,10 +164,9 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
-    ProbeModule, check_file, check_port, invalid_option)
+    ProbeModule, check_file, check_port, invalid_option, run_probe)
 from ansible_collections.gpt371.infra.plugins.module_utils._pg import (
     connect_cause, connect_failure, failure, ssl_request, version_tuple)
-from ansible_collections.gpt371.infra.plugins.module_utils._http import tls_diagnosis, tls_failure
 
 try:
     import psycopg2
@@ -284,13 +244,16 @@ class PgProbe(ProbeModule):
 
     def tls_failure(self, exc):
         """Why libpq's TLS failed ("certificate verify failed" says no more), from handshakes of our own."""
+        # Imported here: a module's code is compiled on every run, and a working connection never needs it.
+        from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_diagnosis, tls_failure
         p = self.params
         verify = p['ssl_mode'] in ('verify-ca', 'verify-full')
         diagnosis = tls_diagnosis(p['host'], p['port'], self.deadline.bound(p['connect_timeout']), verify=verify,
                                   cafile=p['ca_cert'], check_hostname=p['ssl_mode'] == 'verify-full',
                                   preamble=ssl_request)
         return tls_failure(diagnosis, self.target(), p['ca_cert'], 'ssl_mode: disable',
-                           fallback_detail=' '.join(str(exc).split()))
+                           fallback_detail=' '.join(str(exc).split()),
+                           server_setting='ssl_min_protocol_version in postgresql.conf')
 
     def cleanup(self):
         if self.conn is not None:
@@ -341,7 +304,7 @@ class PgProbe(ProbeModule):
             in_use = bool(self.conn.info.ssl_in_use)
             self.results['ssl_in_use'] = in_use
             if in_use:
-                self.results['ssl_protocol'] = self.conn.info.ssl_attribute('protocol')
+                self.results['ssl_protocol'] = self.results['tls_version'] = self.conn.info.ssl_attribute('protocol')
                 c.detail = '%s, %s' % (self.results['ssl_protocol'], self.conn.info.ssl_attribute('cipher'))
             elif self.params['ssl_mode'] in TLS_REQUIRED:
                 raise failure('not_encrypted', self.params)
@@ -378,7 +341,7 @@ class PgProbe(ProbeModule):
 
 
 def main():
-    PgProbe()()
+    run_probe(PgProbe)
 
 
 if __name__ == '__main__':

@@ -118,29 +118,8 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-ok:
-  description: Whether every check passed.
-  returned: always
-  type: bool
-  sample: true
-checks:
-  description:
-    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
-    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
-  returned: always
-  type: list
-  elements: dict
-  sample: [{name: bucket, ok: true, detail: "371gpt-assets answers at http://10.0.0.20:9000", elapsed_ms: 9}]
-attempts:
-  description: Attempts made; transient failures (endpoint down, 5xx) are retried up to O(retries) times.
-  returned: always
-  type: int
-  sample: 1
-elapsed_ms:
-  description: Time of the whole run in milliseconds.
-  returned: always
-  type: int
-  sample: 80
+extends_documentation_fragment:
+  - gpt371.infra.probe
 bucket:
   description: The bucket probed.
   returned: always
@@ -160,34 +139,15 @@ sha256:
   description: SHA-256 of the probe object, equal for the bytes written and read back.
   returned: when the read check passed
   type: str
-failed_check:
-  description: Name of the check that failed (C(options) for an invalid option).
-  returned: on failure
-  type: str
-  sample: bucket
 reason:
   description:
     - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
-    - This module gives V(auth), V(clock), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found),
-      V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls),
-      V(tls_not_yet_valid), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
+    - This module gives V(auth), V(clock), V(config), V(denied), V(dns), V(error), V(not_found), V(refused),
+      V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
+      V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
   returned: on failure
   type: str
   sample: auth
-cause:
-  description: Cause of the failure in plain words.
-  returned: on failure
-  type: str
-  sample: the secret key does not match the access key (signature rejected by http://10.0.0.20:9000)
-fix:
-  description: What to change.
-  returned: on failure
-  type: str
-  sample: check STORAGE_SECRET_KEY matches the provisioned value (outputs file / vault)
-msg:
-  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
-  returned: on failure
-  type: str
 '''
 
 import hashlib
@@ -200,8 +160,8 @@ from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     ProbeModule, check_file, invalid_option, network_reason, run_probe)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
     S3Client, S3Error, bucket_name_problem, client_failure, endpoint_problem, failure)
-from ansible_collections.gpt371.infra.plugins.module_utils._http import (
-    HTTP_ERRORS, tls_context, tls_diagnosis, tls_failure)
+from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context, tls_diagnosis, tls_failure
 
 OPERATIONS = {'bucket': 'ListBucket', 'list': 'ListBucket', 'write': 'PutObject', 'read': 'GetObject',
               'delete': 'DeleteObject'}

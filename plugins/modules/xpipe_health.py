@@ -108,29 +108,8 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-ok:
-  description: Whether every check passed.
-  returned: always
-  type: bool
-  sample: true
-checks:
-  description:
-    - One entry per check run (C(name), C(ok), C(detail), C(elapsed_ms)); the first failure ends an attempt.
-    - The failed entry also has C(reason). An invalid option fails a check named C(options) before any other.
-  returned: always
-  type: list
-  elements: dict
-  sample: [{name: status, ok: true, detail: "HTTP 200", elapsed_ms: 0}]
-attempts:
-  description: Attempts made; refused connections, timeouts and HTTP 5xx are retried up to O(retries) times.
-  returned: always
-  type: int
-  sample: 2
-elapsed_ms:
-  description: Time of the whole run in milliseconds.
-  returned: always
-  type: int
-  sample: 35
+extends_documentation_fragment:
+  - gpt371.infra.probe
 url:
   description: The URL called.
   returned: always
@@ -158,34 +137,15 @@ cert_not_after:
   returned: for https URLs whose certificate could be read
   type: str
   sample: '2027-12-03T08:00:00Z'
-failed_check:
-  description: Name of the check that failed (C(options) for an invalid option).
-  returned: on failure
-  type: str
-  sample: status
 reason:
   description:
     - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
-    - This module gives V(auth), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found), V(protocol),
-      V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls),
-      V(tls_not_yet_valid), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
+    - This module gives V(auth), V(config), V(denied), V(dns), V(error), V(not_found), V(protocol), V(refused),
+      V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
+      V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
   returned: on failure
   type: str
   sample: unhealthy
-cause:
-  description: Cause of the failure in plain words.
-  returned: on failure
-  type: str
-  sample: XPipe answered HTTP 500
-fix:
-  description: What to change.
-  returned: on failure
-  type: str
-  sample: XPipe is failing; see its container logs on the xpipe host (docker compose logs xpipe)
-msg:
-  description: C(<check> check failed after N attempts, <cause>, <fix>); a timeout states the wait that happened.
-  returned: on failure
-  type: str
 '''
 
 import datetime
@@ -198,8 +158,9 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     ProbeModule, check_file, invalid_option, network_reason, run_probe)
 from ansible_collections.gpt371.infra.plugins.module_utils._http import (
-    HTTP_ERRORS, XPIPE_MESSAGES, HttpConnection, certificate_dates, days_until_expiry, handshake_certificate,
-    json_mismatches, message, status_failure, tls_context, tls_diagnosis, tls_failure)
+    HTTP_ERRORS, XPIPE_MESSAGES, HttpConnection, json_mismatches, message, status_failure)
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import (
+    certificate_dates, days_until_expiry, handshake_certificate, tls_context, tls_diagnosis, tls_failure)
 
 HEADER_TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 

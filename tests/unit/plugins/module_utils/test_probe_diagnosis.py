@@ -9,8 +9,9 @@ from botocore import exceptions as boto_exc
 
 from ansible_collections.gpt371.infra.plugins.doc_fragments.probe import ModuleDocFragment
 from ansible_collections.gpt371.infra.plugins.module_utils import _http, _pg, _s3
-from ansible_collections.gpt371.infra.plugins.module_utils._http import (
-    TLS_MESSAGES, days_until_expiry, expiry_text, json_mismatches, status_failure, tls_failure, validity_text)
+from ansible_collections.gpt371.infra.plugins.module_utils._http import json_mismatches, status_failure
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import (
+    TLS_MESSAGES, days_until_expiry, expiry_text, tls_failure, validity_text)
 from ansible_collections.gpt371.infra.plugins.module_utils._pg import connect_cause, connect_failure, version_tuple
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import REASONS, network_reason
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
