@@ -8,8 +8,9 @@ source "$LAB/services/rabbitmq.sh"
 source "$LAB/services/openstack.sh"
 source "$LAB/services/prereqs.sh"
 source "$LAB/services/s3.sh"
+source "$LAB/services/netd.sh"
 
-ALL_DAEMONS="postgres epmd rabbitmq s3 $OS_DAEMONS_STOP"
+ALL_DAEMONS="postgres epmd rabbitmq s3 $OS_DAEMONS_STOP netd"
 
 load_secrets() {
   if [[ ! -f "$STATE/secrets.env" ]]; then
@@ -48,6 +49,8 @@ cmd_up() {
   apply_delays
   load_secrets
   prereqs_up
+  # The lab CA (key 0600 in $STATE, certificate $STATE/ca.pem for users): before the services that use it.
+  python3 -m gpt371_lab.ca init --dir "$STATE" >/dev/null
   postgres_up
   rabbitmq_up
   s3_up
@@ -58,6 +61,7 @@ cmd_up() {
   once "cloud-setup-$(sha256sum "$LAB/gpt371_lab/setup_cloud.py" | cut -c1-12)" python3 -m gpt371_lab.setup_cloud "$STATE/clouds.yaml" "$STATE/ubuntu-20.04.raw"
   os_workers_up
   [[ $STARTED_ANY == 0 ]] || wait_compute
+  netd_up
   log "lab up in $((SECONDS - t0)) s"
   cat <<EOT
 The lab cloud is up. Use it with:
@@ -87,6 +91,7 @@ PY
 
 cmd_down() {
   local d id
+  netd_down
   for d in $OS_DAEMONS_STOP; do stop_daemon "$d"; done
   rabbitmq_down
   s3_down
