@@ -1,0 +1,69 @@
+"""_pg_config: what the database role writes into postgresql.auto.conf and pg_hba.conf."""
+from ansible_collections.gpt371.infra.plugins.module_utils import _pg_config
+
+
+def test_settings_join_listen_addresses_as_show_prints_them():
+    got = _pg_config.settings(["10.0.0.5", "127.0.0.1"], "/etc/postgresql/17/main/tls")
+    assert got == {"listen_addresses": "10.0.0.5, 127.0.0.1", "ssl": "on",
+                   "ssl_cert_file": "/etc/postgresql/17/main/tls/server.crt",
+                   "ssl_key_file": "/etc/postgresql/17/main/tls/server.key", "password_encryption": "scram-sha-256"}
+
+
+def test_hba_rules_keep_local_peer_first_then_one_hostssl_per_cidr():
+    rules = _pg_config.hba_rules(["10.20.0.0/24", "10.30.0.0/24"], "371gpt", "gpt371")
+    assert [r["contype"] for r in rules] == ["local", "local", "hostssl", "hostssl"]
+    assert rules[0]["users"] == "postgres" and rules[1]["users"] == "all"
+    assert rules[3] == {"contype": "hostssl", "databases": "371gpt", "users": "gpt371", "address": "10.30.0.0/24",
+                        "method": "scram-sha-256"}
+    assert _pg_config.hba_rules([], "d", "u") == _pg_config.LOCAL_RULES
+    rules[0]["method"] = "trust"
+    assert _pg_config.LOCAL_RULES[0]["method"] == "peer"
+
+
+def test_tls_sans_name_each_address_once():
+    assert _pg_config.tls_sans("db-0", ["10.0.0.5", "10.0.0.5"]) == ["DNS:db-0", "DNS:localhost", "IP:10.0.0.5"]
+    assert _pg_config.tls_sans("localhost", []) == ["DNS:localhost"]
+
+
+def test_errors_name_the_variable_and_the_fix():
+    assert _pg_config.errors(["10.0.0.5"], ["10.0.0.0/24"], 5432) == []
+    assert _pg_config.errors(["*"], ["10.0.0.7/32"], "5432") == []
+    found = _pg_config.errors(["db.example"], ["10.0.0.0", "nonsense/8"], 70000)
+    assert any(m.startswith("database_listen_addresses: 'db.example'") for m in found)
+    assert any("database_allowed_cidrs: '10.0.0.0' is not a network in CIDR form" in m for m in found)
+    assert any("database_allowed_cidrs: 'nonsense/8'" in m for m in found)
+    assert any(m.startswith("database_port: 70000") for m in found)
+    assert _pg_config.errors([], [], 5432) == [
+        "database_listen_addresses is empty: name the private address(es) PostgreSQL listens on",
+        "database_allowed_cidrs is empty: name the private subnet(s) the application connects from"]
+
+
+GOOD_AUDIT = {
+    "cluster": "17  main    5432 online postgres /var/lib/postgresql/17/main /var/log/postgresql/x.log",
+    "tls": {"results": [{"item": "server.crt", "stat": {"exists": True}}, {"item": "server.key", "stat": {"exists": True}}]},
+    "settings": {"results": [{"item": {"key": "ssl", "value": "on"}, "value_pretty": "on", "prev_val_pretty": "on"}]},
+    "hba": {"changed": False, "msgs": []},
+    "info": {"databases": {"371gpt": {"owner": "gpt371", "extensions": {"vector": {}, "plpgsql": {}}}},
+             "roles": {"gpt371": {}, "postgres": {}}},
+    "database": "371gpt", "user": "gpt371", "extensions": ["vector"],
+}
+
+
+def test_drift_is_empty_when_the_audit_matches():
+    assert _pg_config.drift([], GOOD_AUDIT) == []
+
+
+def test_drift_names_each_difference():
+    audit = dict(GOOD_AUDIT, cluster="17 main 5432 down postgres",
+                 settings={"results": [{"item": {"key": "ssl"}, "value_pretty": "on", "prev_val_pretty": "off"},
+                                       {"item": {"key": "x"}, "skipped": True}]},
+                 hba={"changed": False, "msgs": ["Changed"]},
+                 info={"databases": {"371gpt": {"owner": "postgres", "extensions": {}}}, "roles": {}})
+    assert _pg_config.drift([], audit) == [
+        "the cluster is not online", "setting ssl is off, wanted on", "pg_hba.conf differs from the wanted rules",
+        "role gpt371 missing", "database 371gpt is owned by postgres, wanted gpt371",
+        "extensions missing in 371gpt: vector"]
+
+
+def test_drift_stops_at_missing_packages():
+    assert _pg_config.drift(["postgresql-17"], {}) == ["packages missing: postgresql-17"]
