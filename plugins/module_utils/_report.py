@@ -322,6 +322,7 @@ h1{font-size:20px;margin:0 0 4px}
 table{border-collapse:collapse;margin:12px 0 20px}
 th,td{border:1px solid #d0d7de;padding:6px 10px;vertical-align:top;text-align:left}
 th{background:#f6f8fa}
+th[scope=row]{white-space:nowrap}
 td.cell{min-width:180px;max-width:420px}
 td.pass{background:#dafbe1}
 td.fail{background:#ffebe9}

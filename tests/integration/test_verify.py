@@ -1,5 +1,7 @@
-"""playbooks/verify.yml against real local services: a healthy run, then faults the report must diagnose."""
+"""playbooks/verify.yml against real local services: a healthy run, then faults the report must diagnose,
+servers that are not ACTIVE, and a previous report that must never survive a run looking current."""
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,12 +13,13 @@ PLAYBOOK = 'playbooks/verify.yml'
 
 @pytest.fixture
 def verify(services, run_playbook, tmp_path):
-    def run(env_changes=None, expected_env=None):
+    def run(env_changes=None, expected_env=None, **more):
         env = dict(guide_env(services), **(env_changes or {}))
         extra = {'verify_hosts': 'localhost', 'verify_env_source': 'vars', 'verify_env': env,
                  'verify_ca_cert': services['ca_cert'], 'verify_report_dir': str(tmp_path), 'verify_delay': 0.2}
         if expected_env is not None:
             extra['verify_expected_env'] = expected_env
+        extra.update(more)
         res = run_playbook(PLAYBOOK, extra_vars=extra)
         report = json.loads((tmp_path / 'integration-report.json').read_text())
         rows = {r['point']: r for r in report['rows']}
@@ -66,3 +69,97 @@ def test_database_down_and_wrong_api_key_both_reported(verify, services):
     assert rows['database']['attempts'] == 2, 'refused connections are retried (verify_retries=1)'
     assert 'XPIPE_API_KEY' in rows['xpipe']['fix']
     assert rows['storage']['ok']
+
+
+REPORTS = ('json', 'md', 'xml', 'html')
+
+
+def _run_ids(tmp_path):
+    """The run id each of the four files carries."""
+    data = json.loads((tmp_path / 'integration-report.json').read_text())
+    suite = ET.parse(tmp_path / 'integration-report.xml').getroot().find('testsuite')
+    props = {p.get('name'): p.get('value') for p in suite.iter('property')}
+    md = re.search(r'^Run (\S+) · ', (tmp_path / 'integration-report.md').read_text(), re.M)
+    page = re.search(r'data-run-id="([^"]+)"', (tmp_path / 'integration-report.html').read_text())
+    return {data['run']['id'], props['run_id'], md.group(1), page.group(1)}
+
+
+def test_every_report_carries_the_run(verify, tmp_path):
+    res, report, rows = verify()
+    assert res.returncode == 0, res.output[-3000:]
+    run = report['run']
+    assert run['status'] == 'finished' and run['deployment'] == 'gpt371'
+    assert run['started_at'] <= run['finished_at'] and run['started_at'].endswith('Z')
+    assert _run_ids(tmp_path) == {run['id']}, 'one id, in all four files'
+    assert 'Run %s.' % run['id'] in res.stdout
+    res2, report2, _ = verify()
+    assert report2['run']['id'] != run['id'], 'each run has its own id'
+
+
+def test_servers_not_active_are_failing_rows_and_the_rest_is_probed(verify, tmp_path):
+    """The instances role's instances_not_active fact (here as an extra var, visible in hostvars['localhost'])."""
+    not_active = [{'name': 'gpt371-agent-server-1', 'status': 'ERROR', 'fault': 'No valid host was found.'},
+                  {'name': 'gpt371-xpipe', 'status': 'SHUTOFF', 'fault': ''}]
+    res, report, rows = verify(instances_not_active=not_active)
+    assert res.returncode != 0
+    assert report['summary'] == {'total': 5, 'passed': 3, 'failed': 2, 'ok': False}
+    assert rows['database']['ok'] and rows['storage']['ok'] and rows['xpipe']['ok'], 'every host still probed'
+    servers = {r['host']: r for r in report['rows'] if r['point'] == 'server'}
+    error, shutoff = servers['gpt371-agent-server-1'], servers['gpt371-xpipe']
+    assert error['likely_cause'] == 'server gpt371-agent-server-1 is ERROR: No valid host was found.'
+    assert 'openstack server set --state active gpt371-agent-server-1' in error['fix']
+    assert 'openstack server rebuild gpt371-agent-server-1' in error['fix'] and 'provision.yml' in error['fix']
+    assert shutoff['fix'] == 'start it: openstack server start gpt371-xpipe'
+    assert 'server gpt371-agent-server-1 is ERROR: No valid host was found.' in res.output
+    suite = ET.parse(tmp_path / 'integration-report.xml').getroot().find('testsuite')
+    assert (suite.get('tests'), suite.get('failures')) == ('5', '2')
+    page = (tmp_path / 'integration-report.html').read_text()
+    assert 'data-host="gpt371-agent-server-1" data-point="database" data-state="fail"' in page
+
+
+def _plant_a_green_report(tmp_path):
+    old = {'title': 'old', 'generated_at': '2026-01-01T00:00:00Z', 'rows': [],
+           'summary': {'total': 19, 'passed': 19, 'failed': 0, 'ok': True}}
+    (tmp_path / 'integration-report.json').write_text(json.dumps(old))
+    (tmp_path / 'integration-report.md').write_text('# old\n\nPASS: 19 of 19 integration points pass.\n')
+    (tmp_path / 'integration-report.xml').write_text(
+        '<testsuites tests="19" failures="0"><testsuite tests="19" failures="0"/></testsuites>')
+    (tmp_path / 'integration-report.html').write_text('<p>PASS: 19 of 19</p>')
+
+
+def test_a_run_that_stops_early_replaces_the_previous_green_report(verify, tmp_path):
+    _plant_a_green_report(tmp_path)
+    res, report, rows = verify(verify_timeout=0)
+    assert res.returncode != 0
+    assert 'verify_timeout > 0' in res.output, 'the precheck names the option'
+    assert report['summary'] == {'total': 1, 'passed': 0, 'failed': 1, 'ok': False}
+    assert report['run']['status'] == 'running' and report['run']['finished_at'] is None
+    assert 'stopped before its report was complete' in rows['verify']['cause']
+    assert 'verify_timeout' in rows['verify']['cause'], 'the report says why the run stopped'
+    suite = ET.parse(tmp_path / 'integration-report.xml').getroot().find('testsuite')
+    assert (suite.get('tests'), suite.get('failures')) == ('1', '1')
+    for ext in REPORTS:
+        assert '19 of 19' not in (tmp_path / ('integration-report.' + ext)).read_text(), ext
+    assert _run_ids(tmp_path) == {report['run']['id']}
+
+
+def test_a_finished_run_replaces_the_previous_report(verify, tmp_path):
+    _plant_a_green_report(tmp_path)
+    res, report, rows = verify(env_changes={'XPIPE_API_KEY': 'wrong-api-key-in-the-env-file'})
+    assert res.returncode != 0
+    assert report['summary'] == {'total': 3, 'passed': 2, 'failed': 1, 'ok': False}
+    assert report['run']['status'] == 'finished'
+    for ext in REPORTS:
+        assert '19 of 19' not in (tmp_path / ('integration-report.' + ext)).read_text(), ext
+
+
+def test_precheck_action_validates_and_writes_nothing(services, run_playbook, tmp_path):
+    extra = {'verify_hosts': 'localhost', 'verify_env_source': 'vars', 'verify_env': guide_env(services),
+             'verify_report_dir': str(tmp_path / 'reports'), 'infra_action': 'precheck'}
+    res = run_playbook(PLAYBOOK, extra_vars=extra)
+    assert res.returncode == 0, res.output[-3000:]
+    assert 'changed=0' in res.stdout and not (tmp_path / 'reports').exists()
+    bad = dict(extra, verify_env={'DB_HOST': 'x'})
+    res = run_playbook(PLAYBOOK, extra_vars=bad)
+    assert res.returncode != 0 and 'verify_env: with verify_env_source=vars it must hold' in res.output
+    assert 'it has DB_HOST.' in res.output and not (tmp_path / 'reports').exists()
