@@ -149,10 +149,10 @@ def subnet_overlaps(subnet_cidr, subnets, own_name, own_tags, mark, external_net
     clashes = [(s, c) for s, c in considered if c.overlaps(wanted)]
     if not clashes:
         return []
-    taken = [c for _, c in considered]
+    taken = [pair[1] for pair in considered]
     free = free_subnet(wanted, taken)
-    hint = (' e.g. -e network_subnet_cidr=%s' % free) if free else ''
-    return ['network_subnet_cidr %s overlaps subnet %s (%s) of %s; give this deployment its own range,%s.'
+    hint = (', e.g. -e network_subnet_cidr=%s' % free) if free else ''
+    return ['network_subnet_cidr %s overlaps subnet %s (%s) of %s; give this deployment its own range%s.'
             % (wanted, s.get('name') or s.get('id'), c, _owner(s, mark, external_network_ids), hint)
             for s, c in clashes]
 

@@ -47,4 +47,3 @@ def marked_resources(servers, mark_tag, security_group_prefix, ports=None, float
                                     if (g.get('name') or '').startswith(security_group_prefix)
                                     and tag_re.search(g.get('description') or '')),
     }
-

@@ -190,8 +190,8 @@ def test_network_plan_merges_and_lists_required_rules():
     ({'extra': [{'name': 'demo-x', 'rules': [{'remote_group': 'nope'}]}]}, 'remote_group nope'),
     ({'extra': [{'name': 'demo-x', 'rules': [{'remote_ip_prefix': '10.0.0.0/99'}]}]}, 'not a CIDR'),
     ({'extra': [{'name': 'demo-x'}]}, 'needs a name and a rules list'),
-    ({'extra': [{'name': 'demo-pg', 'rules': [{'protocol': 'tcp', 'port_range_min': 5000,
-                                                'port_range_max': 6000, 'remote_ip_prefix': '0.0.0.0/0'}]}]},
+    ({'extra': [{'name': 'demo-pg', 'rules': [
+        {'protocol': 'tcp', 'port_range_min': 5000, 'port_range_max': 6000, 'remote_ip_prefix': '0.0.0.0/0'}]}]},
      'opens sensitive port(s) 5432'),
     ({'extra': [{'name': 'demo-all', 'rules': [{'protocol': 'any'}]}]}, 'opens sensitive port(s) 5432, 22, 8080'),
 ])
