@@ -142,7 +142,7 @@ def compare(env, inspect, keys, where, defined=None, services=None, env_mtime=No
     env_mtime  the .env's modification time (epoch seconds): a container created before it runs on values
                "older than the .env".
 
-    Returns {ok, reason, keys, services: [{service, container, created, missing, stale, ok}], failures}.
+    Returns {ok, reason, checked_keys, services: [{service, container, created, missing, stale, ok}], failures}.
     """
     checked = select(env, keys)
     rows, groups = [], {}
@@ -192,7 +192,7 @@ def compare(env, inspect, keys, where, defined=None, services=None, env_mtime=No
         reason = 'env_missing'
     elif any(r['stale'] for r in rows):
         reason = 'env_stale'
-    return {'ok': not failures, 'reason': reason, 'keys': checked, 'services': rows, 'failures': failures}
+    return {'ok': not failures, 'reason': reason, 'checked_keys': checked, 'services': rows, 'failures': failures}
 
 
 def _before(created, epoch):

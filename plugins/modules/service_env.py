@@ -79,8 +79,9 @@ options:
 notes:
   - Needs the C(docker) CLI with the compose v2 plugin on the host (the M(gpt371.infra.stack) role's hosts have
     both) and no Python library beyond the standard library.
-  - Runs C(docker compose) with an environment holding only C(PATH), C(HOME) and the C(DOCKER_*) settings, so a
-    variable of the Ansible process cannot change how the C(.env) reads.
+  - Runs every docker command with an environment holding only C(PATH), C(HOME) and the C(DOCKER_*) settings
+    (C(env -i)), so a variable of the Ansible process cannot change how the C(.env) reads, and under coreutils'
+    C(timeout) (O(timeout)).
   - Only running containers are checked; a project with none fails with RV(reason=not_found).
 seealso:
   - module: gpt371.infra.integration_report
@@ -164,7 +165,7 @@ services:
     ok:
       description: Neither missing nor stale keys.
       type: bool
-keys:
+checked_keys:
   description: The C(.env) keys compared (those matching O(keys)).
   returned: always
   type: list
@@ -187,7 +188,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -207,25 +207,30 @@ class _Failed(Exception):
 
 
 class _Docker(object):
-    def __init__(self, docker_host, timeout, where):
-        self.env = dict((k, os.environ[k]) for k in _KEEP_ENV if k in os.environ)
-        self.env.setdefault('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+    """The docker CLI, run through `env -i` (only PATH, HOME and DOCKER_*) and `timeout`."""
+
+    def __init__(self, module, docker_host, timeout, where):
+        env = dict((k, os.environ[k]) for k in _KEEP_ENV if k in os.environ)
+        env.setdefault('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
         if docker_host:
-            self.env['DOCKER_HOST'] = docker_host
-        self.timeout, self.where = timeout, where
+            env['DOCKER_HOST'] = docker_host
+        self.prefix = [module.get_bin_path('env', required=True), '-i'] + ['%s=%s' % kv for kv in sorted(env.items())]
+        limit = module.get_bin_path('timeout')  # coreutils
+        if limit:
+            self.prefix += [limit, '-k', '5', str(timeout)]
+        self.limited = bool(limit)
+        self.module, self.timeout, self.where = module, timeout, where
         self.masked = []
 
     def run(self, argv, what):
-        try:
-            proc = subprocess.run(['docker'] + argv, env=self.env, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=self.timeout, check=False)
-        except FileNotFoundError:
-            raise _Failed(docker_error(what, 127, [], self.where), 'docker_failed')
-        except subprocess.TimeoutExpired:
+        rc, out, err = self.module.run_command(self.prefix + ['docker'] + argv, errors='surrogate_or_replace',
+                                               expand_user_and_vars=False)
+        if self.limited and rc in (124, 137):
             raise _Failed('%s on %s gave no answer within %d s (timeout): is the Docker engine hung? '
                           '(systemctl status docker)' % (what, self.where, self.timeout), 'engine_down')
-        return proc.returncode, proc.stdout.decode('utf-8', 'surrogateescape'), \
-            senv.scrub(proc.stderr.decode('utf-8', 'replace'), self.masked)
+        if rc == 127:
+            raise _Failed(docker_error(what, 127, [], self.where), 'docker_failed')
+        return rc, out, senv.scrub(err, self.masked)
 
     def check(self, argv, what):
         rc, out, err = self.run(argv, what)
@@ -305,7 +310,7 @@ def run(module):
         raise _Failed('the .env %s does not exist on %s: run the app_env role (it writes the .env), or pass env_file'
                       % (env_file, where), 'not_found')
 
-    docker = _Docker(params['docker_host'], params['timeout'], where)
+    docker = _Docker(module, params['docker_host'], params['timeout'], where)
     label = 'label=%s=%s' % (senv.LABEL_PROJECT, project)
     ids = docker.check(['ps', '-q', '--no-trunc', '--filter', label], 'docker ps').split()
     if not ids:
@@ -331,7 +336,7 @@ def run(module):
     if result['ok']:
         result['msg'] = '%d container%s of %s on %s hold%s the .env values of %d key%s' % (
             len(result['services']), '' if len(result['services']) == 1 else 's', project, where,
-            's' if len(result['services']) == 1 else '', len(result['keys']), '' if len(result['keys']) == 1 else 's')
+            's' if len(result['services']) == 1 else '', len(result['checked_keys']), '' if len(result['checked_keys']) == 1 else 's')
     else:
         result['msg'] = '; '.join(result['failures'])
     return result
@@ -353,7 +358,7 @@ def main():
         required_one_of=[('project_dir', 'env_file')],
         supports_check_mode=True,
     )
-    empty = dict(changed=False, ok=False, services=[], failures=[], keys=[], definition=[])
+    empty = dict(changed=False, ok=False, services=[], failures=[], checked_keys=[], definition=[])
     try:
         result = run(module)
     except _Failed as exc:

@@ -211,7 +211,7 @@ def test_each_service_is_named_by_what_it_runs_with(tmp_path, run_playbook, proj
 
     every = out['all']
     assert every['failed'] is False and every['ok'] is False and every['reason'] == 'env_missing'
-    assert every['keys'] == ['DB_HOST', 'DB_PASSWORD', 'STORAGE_BUCKET', 'STORAGE_SECRET_KEY', 'XPIPE_HOST']
+    assert every['checked_keys'] == ['DB_HOST', 'DB_PASSWORD', 'STORAGE_BUCKET', 'STORAGE_SECRET_KEY', 'XPIPE_HOST']
     rows = dict((r['service'], r) for r in every['services'])
     assert rows['api']['ok'] is True  # env_file, and XPIPE_HOST: xpipe from environment: is not "stale"
     assert rows['agent']['missing'] == ['DB_PASSWORD', 'STORAGE_SECRET_KEY'] and rows['agent']['stale'] == []
@@ -230,7 +230,7 @@ def test_each_service_is_named_by_what_it_runs_with(tmp_path, run_playbook, proj
 
     api = out['api']
     assert api['failed'] is False and api['ok'] is True
-    assert [r['service'] for r in api['services']] == ['api'] and api['keys'] == ['DB_HOST', 'DB_PASSWORD']
+    assert [r['service'] for r in api['services']] == ['api'] and api['checked_keys'] == ['DB_HOST', 'DB_PASSWORD']
 
     down = out['down']
     assert down['failed'] is True and down['reason'] == 'engine_down'
@@ -273,7 +273,7 @@ def test_reference_stack_agents_run_with_the_env(tmp_path, run_playbook, project
         assert out['msg'] == '2 containers of %s on agents-1 hold the .env values of 5 keys' % project.name
     else:
         assert out['ok'] is False and out['reason'] == 'env_missing'
-        assert [r['missing'] for r in out['services']] == [out['keys']] * 2
+        assert [r['missing'] for r in out['services']] == [out['checked_keys']] * 2
         assert out['failures'] == [
             'service agent-service on agents-1 runs without DB_HOST, DB_PASSWORD, STORAGE_BUCKET, '
             'STORAGE_SECRET_KEY, XPIPE_HOST (containers %s-agent-service-1, %s-agent-service-2): its compose '

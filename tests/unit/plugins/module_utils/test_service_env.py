@@ -63,7 +63,7 @@ def rows(result):
 
 def test_the_recorded_project_names_the_missing_and_the_stale_service():
     result = run()
-    assert result['keys'] == ['DB_HOST', 'DB_PASSWORD', 'STORAGE_BUCKET', 'XPIPE_HOST']  # OTHER is not selected
+    assert result['checked_keys'] == ['DB_HOST', 'DB_PASSWORD', 'STORAGE_BUCKET', 'XPIPE_HOST']  # OTHER is not selected
     assert rows(result) == {'agent': (['DB_PASSWORD'], [], False), 'api': ([], [], True),
                             'worker': ([], ['DB_PASSWORD'], False)}
     assert result['ok'] is False and result['reason'] == 'env_missing'
@@ -100,7 +100,7 @@ def test_stale_only_gives_env_stale_and_says_differs_when_the_container_is_newer
 
 def test_all_in_order_is_ok():
     result = run([INSPECT[1]])
-    assert result == {'ok': True, 'reason': None, 'keys': result['keys'], 'failures': [],
+    assert result == {'ok': True, 'reason': None, 'checked_keys': result['checked_keys'], 'failures': [],
                       'services': [{'service': 'api', 'container': 'gpt371-senv-smoke-api-1',
                                     'created': '2026-12-03T12:11:08.34517676Z', 'missing': [], 'stale': [],
                                     'ok': True}]}
