@@ -111,3 +111,12 @@ def test_outputs_check_writes_nothing_and_deploy_is_idempotent(tmp_path):
     target.write_text(target.read_text().replace('10.10.0.4', '10.10.0.99'))
     check = playbook(tmp_path, 'outputs', ['-e', 'infra_action=check'], play_vars)
     assert 'differs from' in check.stdout and '10.10.0.99' in target.read_text()
+
+
+def test_outputs_precheck_alone_needs_no_provisioning_facts(tmp_path):
+    """provision.yml -e infra_action=precheck: network and instances set no facts in precheck."""
+    target = tmp_path / 'demo.json'
+    run = playbook(tmp_path, 'outputs', ['-e', 'infra_action=precheck'], {'outputs_file': str(target)})
+    assert run.returncode == 0 and recap(run.stdout)['changed'] == 0 and not target.exists()
+    run = playbook(tmp_path, 'outputs', [], {'outputs_file': str(target)})
+    assert run.returncode != 0 and 'run gpt371.infra.network and gpt371.infra.instances' in run.stdout
