@@ -142,7 +142,9 @@ def compare(env, inspect, keys, where, defined=None, services=None, env_mtime=No
     env_mtime  the .env's modification time (epoch seconds): a container created before it runs on values
                "older than the .env".
 
-    Returns {ok, reason, checked_keys, services: [{service, container, created, missing, stale, ok}], failures}.
+    Returns {ok, reason, checked_keys, services: [{service, container, created, missing, stale, ok}], failures,
+    cause, fix, checks}: cause and fix are the findings' halves (joined by '; '), checks one {name, ok, detail}
+    per container: the shape of the probes' results, so the integration report reads it as a probe row.
     """
     checked = select(env, keys)
     rows, groups = [], {}
@@ -167,7 +169,7 @@ def compare(env, inspect, keys, where, defined=None, services=None, env_mtime=No
             gives = None if definition is None else all(k in definition for k in missing)
             group = groups.setdefault((service, tuple(missing), tuple(stale), gives), [])
             group.append(row)
-    failures = []
+    findings = []  # (cause, fix)
     for (service, missing, stale, gives), members in sorted(groups.items(), key=lambda g: g[0][:3]):
         containers = 'container%s %s' % ('s' if len(members) > 1 else '', _names(m['container'] for m in members))
         if missing:
@@ -178,21 +180,41 @@ def compare(env, inspect, keys, where, defined=None, services=None, env_mtime=No
                        'recreate it' % service)
             else:
                 fix = 'give it the .env (`env_file: .env`) and recreate it'
-            failures.append('service %s on %s runs without %s (%s): %s'
-                            % (service, where, _names(missing), containers, fix))
+            findings.append(('service %s on %s runs without %s (%s)' % (service, where, _names(missing), containers),
+                             fix))
         if stale:
             older = env_mtime is not None and all(_before(m['created'], env_mtime) for m in members)
             what = ('a %s' % stale[0]) if len(stale) == 1 else ('%s values' % _names(stale))
-            failures.append('service %s on %s runs with %s %s (%s): recreate it (docker compose up -d, or the stack '
-                            'role) so it reads the .env again'
-                            % (service, where, what, 'older than the .env' if older else 'that differs from the .env',
-                               containers))
+            findings.append(('service %s on %s runs with %s %s (%s)'
+                             % (service, where, what, 'older than the .env' if older else 'that differs from the .env',
+                                containers),
+                             'recreate it (docker compose up -d, or the stack role) so it reads the .env again'))
+    failures = ['%s: %s' % finding for finding in findings]
     reason = None
     if any(r['missing'] for r in rows):
         reason = 'env_missing'
     elif any(r['stale'] for r in rows):
         reason = 'env_stale'
-    return {'ok': not failures, 'reason': reason, 'checked_keys': checked, 'services': rows, 'failures': failures}
+    checks = [_check(r, checked) for r in rows]
+    return {'ok': not failures, 'reason': reason, 'checked_keys': checked, 'services': rows, 'failures': failures,
+            'cause': '; '.join(f[0] for f in findings),
+            'fix': '; '.join(_unique(f[1] for f in findings)), 'checks': checks}
+
+
+def _check(row, checked):
+    """A container as one check of a probe result: {name, ok, detail}."""
+    parts = []
+    if row['missing']:
+        parts.append('without %s' % ', '.join(row['missing']))
+    if row['stale']:
+        parts.append('stale %s' % ', '.join(row['stale']))
+    detail = '; '.join(parts) or 'holds the .env values of %d key%s' % (len(checked), '' if len(checked) == 1 else 's')
+    return {'name': 'service %s (%s)' % (row['service'], row['container']), 'ok': row['ok'], 'detail': detail}
+
+
+def _unique(items):
+    seen = set()
+    return [i for i in items if not (i in seen or seen.add(i))]
 
 
 def _before(created, epoch):

@@ -165,6 +165,32 @@ services:
     ok:
       description: Neither missing nor stale keys.
       type: bool
+cause:
+  description: What is wrong, without the fix (the findings joined by C(; )); empty when RV(ok). With RV(fix) and
+    RV(checks), the shape of the probes' results, so M(gpt371.infra.integration_report) reads the result as one
+    row.
+  returned: always
+  type: str
+  sample: "service agent-service on app-1 runs without DB_PASSWORD (container gpt371-agent-service-1)"
+fix:
+  description: What to do about RV(cause) (distinct fixes joined by C(; )); empty when RV(ok) or unknown.
+  returned: always
+  type: str
+checks:
+  description: One check per container checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: C(service <service> (<container>)).
+      type: str
+    ok:
+      description: The container holds every checked key with the right value.
+      type: bool
+    detail:
+      description: C(without <keys>), C(stale <keys>), or how many keys it holds.
+      type: str
 checked_keys:
   description: The C(.env) keys compared (those matching O(keys)).
   returned: always
@@ -201,9 +227,14 @@ _NO_COMPOSE_RE = re.compile(r"'compose' is not a docker command|unknown (?:short
 
 
 class _Failed(Exception):
-    def __init__(self, msg, reason):
+    """A failure before any comparison: `msg` is "cause: fix" (split at the last ': ' for the report's row when
+    `split`; input errors name the option first and stay whole)."""
+
+    def __init__(self, msg, reason, split=True):
         super(_Failed, self).__init__(msg)
         self.msg, self.reason = msg, reason
+        cause, sep, fix = msg.rpartition(': ') if split else ('', '', '')
+        self.cause, self.fix = (cause, fix) if sep else (msg, '')
 
 
 class _Docker(object):
@@ -239,7 +270,8 @@ class _Docker(object):
                 raise _Failed('the docker compose plugin is not installed on %s: run configure.yml (the docker_host '
                               'role installs it)' % self.where, 'docker_failed')
             msg = docker_error(what, rc, err.splitlines(), self.where)
-            raise _Failed(msg, 'engine_down' if msg.startswith('the Docker engine') else 'docker_failed')
+            down = msg.startswith('the Docker engine')
+            raise _Failed(msg, 'engine_down' if down else 'docker_failed', split=down)
         return out
 
     def compose_config(self, project, project_dir, files, env_files=()):
@@ -305,7 +337,7 @@ def run(module):
         errors.append('env_file: %s is relative; give the absolute path of the deployed .env (or project_dir)'
                       % env_file)
     if errors:
-        raise _Failed('; '.join(errors), 'input')
+        raise _Failed('; '.join(errors), 'input', split=False)
     if not os.path.isfile(env_file):
         raise _Failed('the .env %s does not exist on %s: run the app_env role (it writes the .env), or pass env_file'
                       % (env_file, where), 'not_found')
@@ -358,11 +390,12 @@ def main():
         required_one_of=[('project_dir', 'env_file')],
         supports_check_mode=True,
     )
-    empty = dict(changed=False, ok=False, services=[], failures=[], checked_keys=[], definition=[])
+    empty = dict(changed=False, ok=False, services=[], failures=[], checked_keys=[], definition=[], checks=[])
     try:
         result = run(module)
     except _Failed as exc:
-        empty.update(env_file=module.params['env_file'] or '', reason=exc.reason, failures=[exc.msg])
+        empty.update(env_file=module.params['env_file'] or '', reason=exc.reason, failures=[exc.msg],
+                     cause=exc.cause, fix=exc.fix)
         module.fail_json(msg=exc.msg, **empty)
     if not result['ok'] and module.params['fail_on_error']:
         module.fail_json(**result)

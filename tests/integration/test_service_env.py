@@ -233,7 +233,7 @@ def test_each_service_is_named_by_what_it_runs_with(tmp_path, run_playbook, proj
     assert [r['service'] for r in api['services']] == ['api'] and api['checked_keys'] == ['DB_HOST', 'DB_PASSWORD']
 
     down = out['down']
-    assert down['failed'] is True and down['reason'] == 'engine_down'
+    assert down['failed'] is True and down['reason'] == 'engine_down' and down['fix'] == 'start it, or run configure.yml'
     assert down['msg'] == ('the Docker engine on app-1 is not running (socket unix://%s/no-engine.sock): start it, '
                            'or run configure.yml' % project.dir)
 

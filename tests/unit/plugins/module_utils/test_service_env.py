@@ -72,6 +72,28 @@ def test_the_recorded_project_names_the_missing_and_the_stale_service():
         'definition does not give it the .env: add `env_file: .env` to service agent and recreate it',
         'service worker on app-1 runs with a DB_PASSWORD older than the .env (container gpt371-senv-smoke-worker-1): '
         'recreate it (docker compose up -d, or the stack role) so it reads the .env again']
+    # The probes' shape, for the integration report's row: cause, fix and one check per container.
+    assert result['cause'] == (
+        'service agent on app-1 runs without DB_PASSWORD (container gpt371-senv-smoke-agent-1); service worker on '
+        'app-1 runs with a DB_PASSWORD older than the .env (container gpt371-senv-smoke-worker-1)')
+    assert result['fix'] == (
+        'its compose definition does not give it the .env: add `env_file: .env` to service agent and recreate it; '
+        'recreate it (docker compose up -d, or the stack role) so it reads the .env again')
+    assert [(c['name'], c['ok'], c['detail']) for c in result['checks']] == [
+        ('service agent (gpt371-senv-smoke-agent-1)', False, 'without DB_PASSWORD'),
+        ('service api (gpt371-senv-smoke-api-1)', True, 'holds the .env values of 4 keys'),
+        ('service worker (gpt371-senv-smoke-worker-1)', False, 'stale DB_PASSWORD')]
+
+
+def test_report_reads_the_result_as_a_probe_row():
+    from ansible_collections.gpt371.infra.plugins.module_utils import _report
+    rows = _report.build_rows([{'point': 'services', 'host': 'app-1', 'result': run()}])
+    assert len(rows) == 1 and rows[0]['ok'] is False and rows[0]['reason'] == 'env_missing'
+    assert rows[0]['likely_cause'].startswith('service agent on app-1 runs without DB_PASSWORD')
+    assert rows[0]['fix'].startswith('its compose definition does not give it the .env')
+    assert rows[0]['checks'] == ['service agent (gpt371-senv-smoke-agent-1):FAILED',
+                                 'service api (gpt371-senv-smoke-api-1):ok',
+                                 'service worker (gpt371-senv-smoke-worker-1):FAILED']
 
 
 def test_no_value_leaves_the_comparison():
@@ -103,7 +125,10 @@ def test_all_in_order_is_ok():
     assert result == {'ok': True, 'reason': None, 'checked_keys': result['checked_keys'], 'failures': [],
                       'services': [{'service': 'api', 'container': 'gpt371-senv-smoke-api-1',
                                     'created': '2026-12-03T12:11:08.34517676Z', 'missing': [], 'stale': [],
-                                    'ok': True}]}
+                                    'ok': True}],
+                      'cause': '', 'fix': '',
+                      'checks': [{'name': 'service api (gpt371-senv-smoke-api-1)', 'ok': True,
+                                  'detail': 'holds the .env values of 4 keys'}]}
 
 
 def test_services_limits_the_check():
