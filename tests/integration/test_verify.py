@@ -163,3 +163,25 @@ def test_precheck_action_validates_and_writes_nothing(services, run_playbook, tm
     res = run_playbook(PLAYBOOK, extra_vars=bad)
     assert res.returncode != 0 and 'verify_env: with verify_env_source=vars it must hold' in res.output
     assert 'it has DB_HOST.' in res.output and not (tmp_path / 'reports').exists()
+
+
+def test_a_run_stopped_before_the_app_hosts_leaves_its_own_report(run_playbook, tmp_path):
+    """A localhost play runs the role's start.yml first (as playbooks/verify.yml can, before looking up the
+    servers); the run then dies before any probe: its own failing report is on disk, not the old green one."""
+    _plant_a_green_report(tmp_path)
+    playbook = tmp_path / 'stops-early.yml'
+    playbook.write_text(json.dumps([
+        {'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+            {'ansible.builtin.include_role': {'name': 'gpt371.infra.verify', 'tasks_from': 'start'}}]},
+        {'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+            {'ansible.builtin.fail': {'msg': 'server gpt371-core is ERROR (stand-in for a failed lookup)'}}]}]))
+    res = run_playbook(str(playbook), extra_vars={'verify_report_dir': str(tmp_path), 'verify_env_source': 'vars',
+                                                  'verify_env': {'DB_HOST': 'h', 'DB_USER': 'u', 'DB_PASSWORD': 'p',
+                                                                 'STORAGE_ENDPOINT': 'e', 'STORAGE_ACCESS_KEY': 'a',
+                                                                 'STORAGE_SECRET_KEY': 's', 'XPIPE_HOST': 'x'}})
+    assert res.returncode != 0 and 'stand-in for a failed lookup' in res.output
+    report = json.loads((tmp_path / 'integration-report.json').read_text())
+    assert report['summary']['ok'] is False and report['run']['status'] == 'running'
+    assert _run_ids(tmp_path) == {report['run']['id']}
+    for ext in REPORTS:
+        assert '19 of 19' not in (tmp_path / ('integration-report.' + ext)).read_text(), ext
