@@ -185,3 +185,10 @@ def test_a_run_stopped_before_the_app_hosts_leaves_its_own_report(run_playbook, 
     assert _run_ids(tmp_path) == {report['run']['id']}
     for ext in REPORTS:
         assert '19 of 19' not in (tmp_path / ('integration-report.' + ext)).read_text(), ext
+
+
+def test_check_action_probes_and_changes_nothing(verify, tmp_path):
+    res, report, rows = verify(infra_action='check')
+    assert res.returncode == 0, res.output[-3000:]
+    assert report['summary']['ok'] and report['run']['status'] == 'finished'
+    assert 'changed=0' in res.stdout
