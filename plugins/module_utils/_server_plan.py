@@ -105,30 +105,34 @@ def fault_message(server):
     return str(fault).strip()
 
 
+# One command brings a server in these states back to ACTIVE.
+ONE_COMMAND = {
+    'SHUTOFF': '`openstack server start {name}` (provision.yml also starts stopped servers)',
+    'STOPPED': '`openstack server start {name}` (provision.yml also starts stopped servers)',
+    'PAUSED': '`openstack server unpause {name}`',
+    'SUSPENDED': '`openstack server resume {name}`',
+    'SHELVED': '`openstack server unshelve {name}`',
+    'SHELVED_OFFLOADED': '`openstack server unshelve {name}`',
+    'RESCUE': '`openstack server unrescue {name}`',
+    'VERIFY_RESIZE': '`openstack server resize confirm {name}`',
+}
+TRANSIENT = ('BUILD', 'REBUILD', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'MIGRATING')
+
+
 def fix_for(name, status):
     """What to do about a server in ``status``: the commands, in the order to try them."""
     status = (status or 'UNKNOWN').upper()
     if status == 'ERROR':
-        return ('read the fault, remove its cause, then `openstack server set --state active %s` and '
-                '`openstack server reboot --hard %s`; or `openstack server rebuild %s`; or '
-                '`openstack server delete %s` and run provision.yml to create it again' % ((name,) * 4))
-    if status in ('SHUTOFF', 'STOPPED'):
-        return '`openstack server start %s` (provision.yml also starts stopped servers)' % name
-    if status == 'PAUSED':
-        return '`openstack server unpause %s`' % name
-    if status == 'SUSPENDED':
-        return '`openstack server resume %s`' % name
-    if status in ('SHELVED', 'SHELVED_OFFLOADED'):
-        return '`openstack server unshelve %s`' % name
-    if status == 'RESCUE':
-        return '`openstack server unrescue %s`' % name
-    if status == 'VERIFY_RESIZE':
-        return '`openstack server resize confirm %s`' % name
-    if status in ('BUILD', 'REBUILD', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'MIGRATING'):
-        return ('wait until `openstack server show %s -c status` says ACTIVE and run again; if it stays %s, '
-                '`openstack server delete %s` and run provision.yml' % (name, status, name))
-    return ('`openstack server show %s` for the cause; `openstack server delete %s` and run provision.yml '
-            'to create it again' % (name, name))
+        return ('read the fault, remove its cause, then `openstack server set --state active {name}` and '
+                '`openstack server reboot --hard {name}`; or `openstack server rebuild {name}`; or '
+                '`openstack server delete {name}` and run provision.yml to create it again').format(name=name)
+    if status in ONE_COMMAND:
+        return ONE_COMMAND[status].format(name=name)
+    if status in TRANSIENT:
+        return ('wait until `openstack server show {name} -c status` says ACTIVE and run again; if it stays '
+                '{status}, `openstack server delete {name}` and run provision.yml').format(name=name, status=status)
+    return ('`openstack server show {name}` for the cause; `openstack server delete {name}` and run provision.yml '
+            'to create it again').format(name=name)
 
 
 def not_active(server):

@@ -138,6 +138,16 @@ def test_state_sorts_current_missing_extra_and_not_active():
     assert outputs['servers']['core']['groups'] == ['core', 'app']
 
 
+@pytest.mark.parametrize('status, command', [
+    ('PAUSED', 'openstack server unpause demo-x'), ('SUSPENDED', 'openstack server resume demo-x'),
+    ('SHELVED_OFFLOADED', 'openstack server unshelve demo-x'), ('BUILD', 'if it stays BUILD'),
+    ('VERIFY_RESIZE', 'openstack server resize confirm demo-x'), ('MYSTERY', 'openstack server show demo-x')])
+def test_fix_fits_the_state(status, command):
+    entry = server_state([found('demo-x', status=status, role='core')],
+                         [{'full_name': 'demo-x', 'role': 'core'}])['not_active'][0]
+    assert command in entry['fix'] and entry['message'].startswith('server demo-x is %s; fix: ' % status)
+
+
 def test_state_of_a_new_deployment_is_all_missing():
     state = server_state([], plan()['servers'], 'demo-')
     assert len(state['missing']) == 6 and state['hosts'] == [] and state['not_active'] == []
