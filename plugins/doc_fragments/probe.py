@@ -72,7 +72,7 @@ notes:
     only TLS 1.0 or 1.1), V(tls_self_signed), V(tls_untrusted) (signed by a CA that O(ca_cert) or the system
     store does not hold), V(unhealthy) (the service reports a failure, such as HTTP 5xx, starting up or a
     degraded body), V(unreachable) (no route, or the connection was dropped) and V(version) (a component older
-    than required); see each module's RETURN for those it can give.
+    than required); each module's notes list those it can give.
   - Local input errors (an invalid port, bucket name, URL or CA file, a value Ansible cannot convert) are found
     before any network call and fail at once with reason V(config), C(failed_check=options) and C(attempts=1);
     the message names the option and its valid form.
@@ -118,6 +118,13 @@ tls_version:
   returned: when the probe connected over TLS
   type: str
   sample: TLSv1.3
+reason:
+  description:
+    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
+    - One of the reasons in the notes (each module's own notes list those it can give).
+  returned: on failure
+  type: str
+  sample: refused
 failed_check:
   description: Name of the check that failed (C(options) for an invalid option).
   returned: on failure

@@ -15,7 +15,8 @@ description:
   - Connects to PostgreSQL the way the 371GPT services do and checks, in order, C(connect) (reach and
     authenticate), C(tls) (TLS in use when O(ssl_mode) asks for it), C(server_version), C(extensions) (each of
     O(required_extensions) created in the database at or above its minimum version), C(vector_roundtrip) (a
-    temporary table with a C(vector(3)) column, an insert and a nearest-neighbour query, all rolled back),
+    temporary table with a C(vector(3)) column, an insert and a nearest-neighbour query, in one round trip and
+    one transaction that drops the table),
     optionally C(auth_schema) (the Supabase-compatible C(auth.users) table) and C(privileges) (the user may
     create objects in O(privilege_schema)).
   - Replaces the integration guide's C(python -c "import psycopg2 ...") one-liner with named checks, bounded
@@ -92,6 +93,10 @@ options:
     description: Schema checked by O(check_privileges).
     type: str
     default: public
+notes:
+  - Its failures carry the reasons V(auth), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found),
+    V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
+    V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy), V(unreachable) or V(version).
 seealso:
   - module: community.postgresql.postgresql_ping
   - module: gpt371.infra.s3_probe
@@ -146,16 +151,6 @@ ssl_protocol:
   returned: when connected over TLS
   type: str
   sample: TLSv1.3
-reason:
-  description:
-    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
-    - This module gives V(auth), V(config), V(denied), V(dependency), V(dns), V(error), V(not_found), V(refused),
-      V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
-      V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy), V(unreachable) or V(version)
-      (see the notes).
-  returned: on failure
-  type: str
-  sample: auth
 '''
 
 import math
@@ -178,6 +173,11 @@ TLS_REQUIRED = ('require', 'verify-ca', 'verify-full')
 AUTH_USERS_SQL = ("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
                   " ON n.oid = c.relnamespace WHERE n.nspname = 'auth' AND c.relname = 'users')")
 EXTENSION_NAME = r'^[A-Za-z_][A-Za-z0-9_-]*$'
+# The pgvector round trip, sent as one statement list: one round trip and one implicit transaction (the
+# connection is in autocommit), at whose end the temporary table is dropped; nothing outlives it.
+VECTOR_ROUNDTRIP_SQL = ("CREATE TEMPORARY TABLE gpt371_probe (id int, embedding vector(3)) ON COMMIT DROP;"
+                        " INSERT INTO gpt371_probe VALUES (1, '[1,0,0]'), (2, '[0,1,0]'), (3, '[0,0,1]');"
+                        " SELECT id FROM gpt371_probe ORDER BY embedding <-> '[0.1,0.9,0]' LIMIT 1")
 
 
 class PgProbe(ProbeModule):
@@ -277,10 +277,14 @@ class PgProbe(ProbeModule):
                 host=p['host'], port=p['port'], dbname=p['dbname'], user=p['user'], password=p['password'],
                 sslmode=p['ssl_mode'], sslrootcert=p['ca_cert'], connect_timeout=self.connect_timeout(),
                 application_name='gpt371-pg_probe')
+            # Each query is its own round trip, without psycopg2's BEGIN before it; the probe writes nothing.
+            self.conn.autocommit = True
             c.detail = 'authenticated as %s to %s at %s:%s' % (p['user'], p['dbname'], p['host'], p['port'])
         self.check_tls()
         with self.check('server_version') as c:
-            self.results['server_version'] = c.detail = self.query('SHOW server_version')[0][0]
+            # Reported by the server when the connection starts: no query needed.
+            version = self.conn.get_parameter_status('server_version') or self.query('SHOW server_version')[0][0]
+            self.results['server_version'] = c.detail = version
         if p['required_extensions']:
             self.check_extensions(p['required_extensions'])
         if p['vector_roundtrip'] and 'vector' in p['required_extensions']:
@@ -297,7 +301,7 @@ class PgProbe(ProbeModule):
                 if not self.query("SELECT has_schema_privilege(current_user, %s, 'CREATE')", (schema,))[0][0]:
                     raise failure('privileges', p, schema=schema)
                 c.detail = '%s may create in schema %s' % (p['user'], schema)
-        self.conn.rollback()
+        # Nothing to roll back by hand: closing the connection (cleanup) discards the open transaction.
 
     def check_tls(self):
         with self.check('tls') as c:
@@ -329,15 +333,11 @@ class PgProbe(ProbeModule):
     def check_vector_roundtrip(self):
         with self.check('vector_roundtrip') as c:
             with self.conn.cursor() as cur:
-                cur.execute('SAVEPOINT gpt371_probe')
-                cur.execute('CREATE TEMPORARY TABLE gpt371_probe (id int, embedding vector(3)) ON COMMIT DROP')
-                cur.execute("INSERT INTO gpt371_probe VALUES (1, '[1,0,0]'), (2, '[0,1,0]'), (3, '[0,0,1]')")
-                cur.execute("SELECT id FROM gpt371_probe ORDER BY embedding <-> '[0.1,0.9,0]' LIMIT 1")
+                cur.execute(VECTOR_ROUNDTRIP_SQL)  # one round trip; the fetch reads the last statement's rows
                 nearest = cur.fetchone()[0]
-                cur.execute('ROLLBACK TO SAVEPOINT gpt371_probe')
             if nearest != 2:
                 raise failure('vector_wrong', self.params, nearest=nearest)
-            c.detail = 'insert + nearest-neighbour query on vector(3), rolled back'
+            c.detail = 'insert + nearest-neighbour query on vector(3), table dropped with its transaction'
 
 
 def main():

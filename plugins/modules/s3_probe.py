@@ -93,6 +93,10 @@ options:
       - Never more than what is left of O(timeout), which bounds the whole task.
     type: float
     default: 10.0
+notes:
+  - Its failures carry the reasons V(auth), V(clock), V(config), V(denied), V(dns), V(error), V(not_found),
+    V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
+    V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable).
 seealso:
   - module: amazon.aws.s3_object_info
   - module: gpt371.infra.pg_probe
@@ -139,15 +143,6 @@ sha256:
   description: SHA-256 of the probe object, equal for the bytes written and read back.
   returned: when the read check passed
   type: str
-reason:
-  description:
-    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
-    - This module gives V(auth), V(clock), V(config), V(denied), V(dns), V(error), V(not_found), V(refused),
-      V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
-      V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
-  returned: on failure
-  type: str
-  sample: auth
 '''
 
 import hashlib

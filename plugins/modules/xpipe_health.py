@@ -85,6 +85,10 @@ options:
     description: Warn when the server certificate expires within this many days.
     type: int
     default: 14
+notes:
+  - Its failures carry the reasons V(auth), V(config), V(denied), V(dns), V(error), V(not_found), V(protocol),
+    V(refused), V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
+    V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable).
 seealso:
   - module: ansible.builtin.uri
   - module: gpt371.infra.pg_probe
@@ -137,15 +141,6 @@ cert_not_after:
   returned: for https URLs whose certificate could be read
   type: str
   sample: '2027-12-03T08:00:00Z'
-reason:
-  description:
-    - Why the check failed, for machines; it stays the same when the wording of C(cause) changes.
-    - This module gives V(auth), V(config), V(denied), V(dns), V(error), V(not_found), V(protocol), V(refused),
-      V(timeout), V(tls_expired), V(tls_handshake), V(tls_hostname), V(tls_not_tls), V(tls_not_yet_valid),
-      V(tls_protocol), V(tls_self_signed), V(tls_untrusted), V(unhealthy) or V(unreachable) (see the notes).
-  returned: on failure
-  type: str
-  sample: unhealthy
 '''
 
 import datetime
