@@ -18,6 +18,7 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.gpt371.infra.plugins.module_utils._deployment import deployment_name_errors
+from ansible_collections.gpt371.infra.plugins.module_utils._mark import MARK_TAG
 
 SEVERITIES = ('critical', 'high', 'medium', 'low', 'none')
 WORLD = (ipaddress.ip_network('0.0.0.0/0'), ipaddress.ip_network('::/0'))
@@ -128,7 +129,7 @@ def _tags(subnet):
     return tags + str(subnet.get('description') or '').split()
 
 
-def subnet_overlaps(subnet_cidr, subnets, own_name, own_tags, mark, external_network_ids=None):
+def subnet_overlaps(subnet_cidr, subnets, own_name, own_tags, mark=MARK_TAG, external_network_ids=None):
     """Errors for every subnet that overlaps ``subnet_cidr`` and belongs to another deployment (carries ``mark``
     but not all of ``own_tags``, or has another name) or to the external network; with a free range to use."""
     wanted = _network(subnet_cidr, False)
