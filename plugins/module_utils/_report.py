@@ -209,8 +209,8 @@ def render_markdown(rows, summary, title, run=None):
         lines += [run_line(run), '']
     lines += ['%s: %d of %d integration points pass.' % ('PASS' if summary['ok'] else 'FAIL',
                                                          summary['passed'], summary['total']), '',
-             '| Integration point | From host | Result | Latency | Detail |',
-             '|---|---|---|---|---|']
+              '| Integration point | From host | Result | Latency | Detail |',
+              '|---|---|---|---|---|']
     for r in rows:
         latency = '%s ms' % r['latency_ms'] if r.get('latency_ms') is not None else ''
         lines.append('| %s | %s | %s | %s | %s |' % (_cell(r['point']), _cell(r['host']),

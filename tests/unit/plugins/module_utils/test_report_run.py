@@ -70,13 +70,13 @@ def test_every_wanted_pair_gets_a_row_and_missing_ones_fail():
 
 
 def test_env_mismatches_are_none_when_no_host_compared():
-    _, mismatches = report.probes_from_results({'a': {'probes': {'database': OK}, 'env_mismatch': None}}, ['a'],
-                                               ['database'])
+    mismatches = report.probes_from_results({'a': {'probes': {'database': OK}, 'env_mismatch': None}}, ['a'],
+                                            ['database'])[1]
     assert mismatches is None
 
 
 def test_points_not_wanted_are_not_rows():
-    probes, _ = report.probes_from_results({'a': {'probes': {'database': OK, 'xpipe': SKIPPED}}}, ['a'], ['database'])
+    probes = report.probes_from_results({'a': {'probes': {'database': OK, 'xpipe': SKIPPED}}}, ['a'], ['database'])[0]
     assert [(p['host'], p['point']) for p in probes] == [('a', 'database')]
 
 
@@ -198,8 +198,8 @@ def test_html_is_self_contained_with_the_run_and_every_cell():
     page = report.render_html(rows, report.summarize(rows), '371GPT <report>', run)
     parser = _Cells()
     parser.feed(page)
-    assert len(parser.cells) == 9 and len(set((h, p) for h, p, _ in parser.cells)) == 9
-    assert [s for _, _, s in parser.cells].count('fail') == 4  # one storage cell + the ERROR server's three
+    assert len(parser.cells) == 9 and len(set(cell[:2] for cell in parser.cells)) == 9
+    assert [cell[2] for cell in parser.cells].count('fail') == 4  # one storage cell + the ERROR server's three
     assert parser.external == [] and parser.scripts == 0, 'no network fetch, no script'
     assert re.search(r'Run <b>run-42</b> · deployment <b>demo</b> · started 2026-12-03T12:00:00Z · finished '
                      r'2026-12-03T12:00:40Z', page)
