@@ -192,3 +192,16 @@ def test_check_action_probes_and_changes_nothing(verify, tmp_path):
     assert res.returncode == 0, res.output[-3000:]
     assert report['summary']['ok'] and report['run']['status'] == 'finished'
     assert 'changed=0' in res.stdout
+
+
+def test_an_env_file_without_a_key_names_it_in_every_row(verify, services, tmp_path):
+    env = dict(guide_env(services))
+    del env['DB_HOST']
+    env_file = tmp_path / 'app.env'
+    env_file.write_text(''.join('%s=%s\n' % item for item in env.items()))
+    res, report, rows = verify(verify_env_source='file', verify_env_file=str(env_file))
+    assert res.returncode != 0
+    assert report['summary']['failed'] == 3 and report['run']['status'] == 'finished'
+    for row in rows.values():
+        assert '%s on localhost lacks DB_HOST' % env_file in row['cause'], row['cause']
+    assert env['DB_PASSWORD'] not in res.output
