@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,33 @@ def store(tmp_path_factory):
         yield info
     finally:
         moto.stop()
+
+
+@pytest.fixture(scope='module')
+def store_ignoring_conditions():
+    """Stand-in for an S3 store without conditional writes: moto behind a filter that drops If-None-Match/If-Match.
+
+    In-process, without IAM auth (any key signs); moto's state is separate from the ``store`` fixture's process.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+    app = DomainDispatcherApplication(create_backend_app)
+
+    def drop_conditions(environ, start_response):
+        environ.pop('HTTP_IF_NONE_MATCH', None)
+        environ.pop('HTTP_IF_MATCH', None)
+        return app(environ, start_response)
+
+    server = make_server('127.0.0.1', 0, drop_conditions, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    info = {'endpoint': 'http://127.0.0.1:%d' % server.server_port, 'access_key': 'standin', 'secret_key': 'standin',
+            'bucket': 'gpt371-no-conditions'}
+    info['client'] = s3.client('s3', info['endpoint'], info['access_key'], info['secret_key'])
+    info['client'].create_bucket(Bucket=info['bucket'])
+    try:
+        yield info
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture
@@ -250,6 +278,14 @@ def test_input_errors_fail_at_once_naming_the_option(store, tmp_path, option, va
     assert ('option %s' % option) in failed['msg'], failed['msg']
     assert failed.wall < 0.5, failed.wall
     assert store['secret_key'] not in json.dumps(failed)
+
+
+def test_a_store_without_conditional_writes_is_refused(store_ignoring_conditions, deployment, tmp_path):
+    store = store_ignoring_conditions
+    failed = run_module(tmp_path, module_args(store, deployment))
+    assert failed['failed'], failed
+    assert 'ignores If-None-Match on PUT, so a lock there is not exclusive' in failed['msg'], failed['msg']
+    assert lock_object(store, deployment) is None  # it took nothing it could not hold
 
 
 def test_store_errors_are_named(store, deployment, tmp_path):
