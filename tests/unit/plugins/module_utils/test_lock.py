@@ -34,7 +34,7 @@ def test_record_round_trips_with_owner_token_start_and_ttl():
     record = json.loads(make_record('prod', 'bob@ci (AWX job 42)', 'tok', 900, T0, '42'))
     assert record == {'format': 1, 'deployment': 'prod', 'owner': 'bob@ci (AWX job 42)', 'token': 'tok', 'ttl': 900,
                       'started': '2026-12-03T12:00:00Z', 'job_id': '42'}
-    assert parse_record(make_record('prod', 'o', 'tok', 900, T0)) ['token'] == 'tok'
+    assert parse_record(make_record('prod', 'o', 'tok', 900, T0))['token'] == 'tok'
 
 
 @pytest.mark.parametrize('body', [b'', b'not json', b'[1, 2]', b'{"ttl": "10", "token": "x"}', b'\xff\xfe'])
