@@ -11,7 +11,8 @@ log() { printf '[bootstrap] %s\n' "$*"; }
 
 # --- apt packages (installed only when missing) ----------------------------
 APT_PACKAGES=(docker.io debootstrap make git openssl curl ca-certificates
-              openssh-client sshpass rsync postgresql postgresql-client iproute2)
+              openssh-client sshpass rsync postgresql postgresql-client iproute2
+              chromium fonts-dejavu-core)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
