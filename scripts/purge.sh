@@ -41,7 +41,7 @@ EMPTY_DIRS=('~/.docker/cli-plugins' '~/.docker' '~/.ansible/test' '~/.ansible/ro
             '~/.ansible')
 # scripts/bootstrap.sh's APT_PACKAGES, then lab/services/prereqs.sh's.
 PURGE_APT_PACKAGES=(docker.io debootstrap make git openssl curl ca-certificates openssh-client sshpass rsync
-                    postgresql postgresql-client iproute2 rabbitmq-server)
+                    postgresql postgresql-client iproute2 chromium fonts-dejavu-core rabbitmq-server)
 IMAGE_PREFIX=gpt371-
 PIDFILE="$PREFIX/run/gpt371-dockerd.pid"
 STOPPED_ENGINE=
