@@ -65,7 +65,7 @@ lab-status: setup
 
 ## bench        ratios from one run each: probes vs anchor modules, no-op vs first site.yml, verify 8 vs 1 agents
 bench: images
-	python bench/probes.py
+	python -m bench.probes
 	python bench/site_noop.py
 	python bench/verify_agents.py 1 8
 
