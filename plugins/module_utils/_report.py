@@ -18,7 +18,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import diagnose, fix_text, server_state_fix
 
-PROBE_POINTS = ('database', 'storage', 'xpipe')
+# The integration points probed from each app host (columns of the HTML matrix): the guide's three services, then
+# the stack's own view of them (gpt371.infra.service_env: the running containers hold the .env's values).
+PROBE_POINTS = ('database', 'storage', 'xpipe', 'services')
+# The points a caller that names none gets (integration_report's default): the three probes.
+DEFAULT_POINTS = ('database', 'storage', 'xpipe')
+# The service whose replicas an agent server runs (examples/reference-stack/hosts/agents.yml), AGENT_COUNT of them.
+AGENT_SERVICE = 'agent-service'
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -55,12 +61,44 @@ def did_not_run(host, error=None):
             'fix': 'run the play with -v and fix the first error on this host'}
 
 
-def probes_from_results(results, hosts=None, points=PROBE_POINTS):
-    """{host: {probes: {point: result}, env_mismatch: [keys] | None, error: str}} -> the probes list and
-    env_mismatches ({host: [keys]}, None when no host compared its .env).
+def agent_replicas_check(result, host, expected, service=AGENT_SERVICE):
+    """A service_env result with the agent server's replica count checked: the containers of ``service`` it
+    found running against ``expected`` (AGENT_COUNT). Returns the result unchanged when ``expected`` is None or the
+    module did not list the containers (it failed before: its own cause stands) or ``expected`` is negative (not an
+    agent server), else a copy with a ``replicas``
+    check and, when the count differs, ok false, reason ``replicas`` and the count named in cause and fix."""
+    if expected is None or str(expected) in ('', 'None') or int(expected) < 0 or result.get('skipped') \
+            or result.get('reason') not in (None, 'env_missing', 'env_stale'):
+        return result
+    expected = int(expected)
+    running = sorted(s.get('container') or '?' for s in result.get('services') or [] if s.get('service') == service)
+    out = dict(result)
+    detail = '%d of %d %s container%s running' % (len(running), expected, service, '' if expected == 1 else 's')
+    out['checks'] = list(result.get('checks') or []) + [
+        {'name': 'replicas', 'ok': len(running) == expected, 'detail': detail}]
+    if len(running) == expected:
+        return out
+    cause = 'service %s on %s runs %d container%s (%s), AGENT_COUNT in the .env is %d' % (
+        service, host, len(running), '' if len(running) == 1 else 's', ', '.join(running) or 'none', expected)
+    fix = ('bring the replicas back: docker compose up -d in the stack directory (or re-run playbooks/deploy.yml); '
+           'if one keeps stopping, read docker compose logs %s' % service)
+    if result.get('ok'):
+        out.update(ok=False, reason='replicas', failed_check='replicas', cause=cause, fix=fix)
+    else:
+        out.update(cause='; '.join(c for c in (result.get('cause'), cause) if c),
+                   fix='; '.join(f for f in (result.get('fix'), fix) if f))
+    out['failures'] = list(result.get('failures') or []) + ['%s: %s' % (cause, fix)]
+    return out
+
+
+def probes_from_results(results, hosts=None, points=DEFAULT_POINTS):
+    """{host: {probes: {point: result}, env_mismatch: [keys] | None, agent_replicas: int | None, error: str}} ->
+    the probes list and env_mismatches ({host: [keys]}, None when no host compared its .env).
 
     Every host of ``hosts`` gets a row for every point of ``points``: a host that did not report (unreachable,
     failed earlier) or a probe that was skipped while its point was wanted becomes a failed "did not run" row.
+    A host with ``agent_replicas`` (an agent server) has its ``services`` result checked for that many agent
+    containers (agent_replicas_check).
     """
     results = results or {}
     probes, mismatches = [], {}
@@ -71,6 +109,8 @@ def probes_from_results(results, hosts=None, points=PROBE_POINTS):
             result = registered.get(point)
             if not result or result.get('skipped'):
                 result = did_not_run(host, entry.get('error'))
+            elif point == 'services':
+                result = agent_replicas_check(result, host, entry.get('agent_replicas'))
             probes.append({'point': point, 'host': host, 'result': result})
         if isinstance(entry.get('env_mismatch'), list):
             mismatches[host] = entry['env_mismatch']

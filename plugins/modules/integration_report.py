@@ -12,8 +12,8 @@ module: integration_report
 short_description: Diagnose probe results and write the 371GPT integration report (JSON, Markdown, JUnit, HTML)
 version_added: 0.1.0
 description:
-  - Takes the results of M(gpt371.infra.pg_probe), M(gpt371.infra.s3_probe) and M(gpt371.infra.xpipe_health)
-    from every app host, the M(gpt371.infra.secgroup_check) audit and the servers' states, and turns each failure
+  - Takes the results of M(gpt371.infra.pg_probe), M(gpt371.infra.s3_probe), M(gpt371.infra.xpipe_health) and
+    M(gpt371.infra.service_env) from every app host, the M(gpt371.infra.secgroup_check) audit and the servers' states, and turns each failure
     into the most likely cause and its fix, the way the integration guide's "Common Integration Issues" does
     (server not ACTIVE, security group blocking the port, C(.env) credentials that differ from the provisioned
     values, missing bucket, name resolution, hosts on different networks).
@@ -59,8 +59,9 @@ options:
     type: str
   results:
     description:
-      - For each host, C(probes) (the registered result of each point's probe, by point) and C(env_mismatch) (the
-        C(.env) keys that differ from the provisioned values, or null when not compared).
+      - For each host, C(probes) (the registered result of each point's probe, by point), C(env_mismatch) (the
+        C(.env) keys that differ from the provisioned values, or null when not compared) and, on agent servers,
+        C(agent_replicas) (the C(agent-service) containers that must run, AGENT_COUNT; null elsewhere).
       - Every host of O(hosts) gets a row for every point of O(points); a host or point without a result is a
         failed "did not run" row. Used together with or instead of O(probes).
     type: dict
@@ -69,10 +70,14 @@ options:
     type: list
     elements: str
   points:
-    description: Integration points expected from each host of O(results).
+    description:
+      - Integration points expected from each host of O(results).
+      - V(services) is the result of M(gpt371.infra.service_env) on the host (the running containers hold the
+        C(.env)'s values); with C(agent_replicas) in a host's entry of O(results), that many C(agent-service)
+        containers must run there (AGENT_COUNT), else the row fails naming the count.
     type: list
     elements: str
-    choices: [database, storage, xpipe]
+    choices: [database, storage, xpipe, services]
     default: [database, storage, xpipe]
   probes:
     description: One entry per probe run.
@@ -84,7 +89,7 @@ options:
         description: Integration point.
         type: str
         required: true
-        choices: [database, storage, xpipe]
+        choices: [database, storage, xpipe, services]
       host:
         description: Host the probe ran from.
         type: str
@@ -238,10 +243,10 @@ def main():
             error=dict(type='str'),
             results=dict(type='dict'),
             hosts=dict(type='list', elements='str'),
-            points=dict(type='list', elements='str', default=list(report.PROBE_POINTS),
+            points=dict(type='list', elements='str', default=list(report.DEFAULT_POINTS),
                         choices=list(report.PROBE_POINTS)),
             probes=dict(type='list', elements='dict', default=[], options=dict(
-                point=dict(type='str', required=True, choices=['database', 'storage', 'xpipe']),
+                point=dict(type='str', required=True, choices=list(report.PROBE_POINTS)),
                 host=dict(type='str', required=True),
                 result=dict(type='dict', required=True),
             )),

@@ -1,7 +1,11 @@
 """playbooks/verify.yml against real local services: a healthy run, then faults the report must diagnose,
 servers that are not ACTIVE, and a previous report that must never survive a run looking current."""
 import json
+import os
 import re
+import shutil
+import subprocess
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -9,6 +13,8 @@ import pytest
 from services.local import guide_env
 
 PLAYBOOK = 'playbooks/verify.yml'
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+AGENT_IMAGE = 'gpt371-ref-agent:0.1'
 
 
 @pytest.fixture
@@ -16,7 +22,9 @@ def verify(services, run_playbook, tmp_path):
     def run(env_changes=None, expected_env=None, **more):
         env = dict(guide_env(services), **(env_changes or {}))
         extra = {'verify_hosts': 'localhost', 'verify_env_source': 'vars', 'verify_env': env,
-                 'verify_ca_cert': services['ca_cert'], 'verify_report_dir': str(tmp_path), 'verify_delay': 0.2}
+                 'verify_ca_cert': services['ca_cert'], 'verify_report_dir': str(tmp_path), 'verify_delay': 0.2,
+                 # the probes alone; the services point (a compose project on the host) has its own tests below
+                 'verify_points': ['database', 'storage', 'xpipe']}
         if expected_env is not None:
             extra['verify_expected_env'] = expected_env
         extra.update(more)
@@ -205,3 +213,123 @@ def test_an_env_file_without_a_key_names_it_in_every_row(verify, services, tmp_p
     for row in rows.values():
         assert '%s on localhost lacks DB_HOST' % env_file in row['cause'], row['cause']
     assert env['DB_PASSWORD'] not in res.output
+
+
+# -- the services point: the agents' own view (issue 13, class 9; issue 11, item 5) ------------------------------
+
+def _docker(*argv, check=True):
+    return subprocess.run(['docker'] + list(argv), capture_output=True, text=True, timeout=180, check=check)
+
+
+needs_agents = pytest.mark.skipif(
+    shutil.which('docker') is None or subprocess.run(['docker', 'compose', 'version'], capture_output=True,
+                                                     check=False).returncode != 0
+    or subprocess.run(['docker', 'image', 'inspect', AGENT_IMAGE], capture_output=True, check=False).returncode != 0,
+    reason='needs the docker CLI with compose v2 and %s (examples/reference-stack/build.sh)' % AGENT_IMAGE)
+
+
+class AgentServer(object):
+    """An agent server's part of the reference stack (examples/reference-stack/hosts/agents.yml) on the local
+    engine, as project gpt371-r<random>, next to its .env (the guide's values and AGENT_COUNT), the way the stack
+    role deploys it; localhost is in group agents of its inventory. Its containers are removed by id at the end."""
+
+    def __init__(self, tmp_path, services, with_env_file=True, agent_count=3):
+        self.name = 'gpt371-r%s' % uuid.uuid4().hex[:8]
+        self.dir = tmp_path / 'stack'
+        (self.dir / 'hosts').mkdir(parents=True)
+        text = open(os.path.join(REPO, 'examples', 'reference-stack', 'hosts', 'agents.yml')).read()
+        assert '    env_file: .env\n' in text
+        if not with_env_file:
+            text = text.replace('    env_file: .env\n', '')
+        self.compose = self.dir / 'hosts' / 'agents.yml'
+        self.compose.write_text(text.replace('${COMPOSE_PROJECT_NAME:-gpt371}', self.name))
+        self.env = dict(guide_env(services), AGENT_COUNT=str(agent_count), API_HOST='127.0.0.1')
+        assert not any("'" in v or '\n' in v for v in self.env.values())
+        self.env_file = self.dir / '.env'
+        self.env_file.write_text(''.join("%s='%s'\n" % kv for kv in self.env.items()))
+        self.inventory = tmp_path / 'inventory.yml'
+        self.inventory.write_text(json.dumps({'all': {'children': {'app': {'children': {'agents': {'hosts': {
+            'localhost': {'ansible_connection': 'local',
+                          'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}}}}}))
+
+    def up(self):
+        _docker('compose', '-p', self.name, '--project-directory', str(self.dir), '-f', str(self.compose),
+                'up', '-d')
+
+    def ids(self):
+        return _docker('ps', '-aq', '--filter', 'label=com.docker.compose.project=%s' % self.name).stdout.split()
+
+    def remove(self):
+        ids = self.ids()
+        if ids:
+            _docker('rm', '-f', *ids, check=False)
+        _docker('network', 'rm', '%s_default' % self.name, check=False)
+
+
+@pytest.fixture
+def agent_servers():
+    made = []
+    yield made
+    for server in made:
+        server.remove()
+
+
+def _verify_agents(run_playbook, services, tmp_path, server):
+    extra = {'verify_hosts': 'agents', 'verify_env_source': 'file', 'verify_env_file': str(server.env_file),
+             'verify_services_env_file': str(server.env_file), 'verify_stack_project': server.name,
+             'verify_ca_cert': services['ca_cert'], 'verify_report_dir': str(tmp_path / 'reports'),
+             'verify_delay': 0.2}
+    res = run_playbook(PLAYBOOK, extra_vars=extra, inventory=str(server.inventory))
+    report = json.loads((tmp_path / 'reports' / 'integration-report.json').read_text())
+    return res, report, {r['point']: r for r in report['rows']}
+
+
+@needs_agents
+def test_an_agent_running_without_its_env_fails_verify_naming_the_service(run_playbook, services, tmp_path,
+                                                                          agent_servers):
+    server = AgentServer(tmp_path, services, with_env_file=False, agent_count=2)
+    agent_servers.append(server)
+    server.up()
+    assert len(server.ids()) == 2
+
+    res, report, rows = _verify_agents(run_playbook, services, tmp_path, server)
+
+    assert res.returncode != 0
+    assert report['summary'] == {'total': 4, 'passed': 3, 'failed': 1, 'ok': False}, res.output[-3000:]
+    assert rows['database']['ok'] and rows['storage']['ok'] and rows['xpipe']['ok'], 'the .env itself is right'
+    row = rows['services']
+    assert row['host'] == 'localhost' and row['reason'] == 'env_missing'
+    assert row['likely_cause'].startswith('service agent-service on localhost runs without DB_HOST, DB_NAME, '
+                                          'DB_PASSWORD, DB_PORT, DB_USER, STORAGE_')
+    assert '%s-agent-service-1' % server.name in row['likely_cause']
+    assert 'add `env_file: .env` to service agent-service' in row['fix']
+    assert 'service agent-service on localhost runs without' in res.output, 'the play says it too'
+    for key in ('DB_PASSWORD', 'STORAGE_SECRET_KEY', 'XPIPE_API_KEY'):
+        assert server.env[key] not in res.output
+    page = (tmp_path / 'reports' / 'integration-report.html').read_text()
+    assert 'data-host="localhost" data-point="services" data-state="fail"' in page
+
+
+@needs_agents
+def test_an_agent_server_short_of_its_replicas_fails_verify_naming_the_count(run_playbook, services, tmp_path,
+                                                                            agent_servers):
+    server = AgentServer(tmp_path, services, with_env_file=True, agent_count=3)
+    agent_servers.append(server)
+    server.up()
+    assert len(server.ids()) == 3
+    res, report, rows = _verify_agents(run_playbook, services, tmp_path, server)
+    assert res.returncode == 0, res.output[-3000:]
+    assert rows['services']['ok'] and 'replicas:ok' in rows['services']['checks']
+
+    _docker('stop', '-t', '1', '%s-agent-service-3' % server.name)  # a replica that died
+    res, report, rows = _verify_agents(run_playbook, services, tmp_path, server)
+
+    assert res.returncode != 0
+    assert report['summary'] == {'total': 4, 'passed': 3, 'failed': 1, 'ok': False}, res.output[-3000:]
+    row = rows['services']
+    assert row['reason'] == 'replicas' and row['failed_check'] == 'replicas'
+    assert row['likely_cause'] == (
+        'service agent-service on localhost runs 2 containers (%s-agent-service-1, %s-agent-service-2), '
+        'AGENT_COUNT in the .env is 3' % (server.name, server.name))
+    assert 'docker compose up -d' in row['fix']
+    assert 'AGENT_COUNT in the .env is 3' in res.output

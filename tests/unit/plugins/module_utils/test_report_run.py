@@ -176,7 +176,7 @@ class _Cells(HTMLParser):
 
 
 def _rows():
-    probes = [{'point': p, 'host': h, 'result': OK} for h in ('agent-0', 'agent-1') for p in report.PROBE_POINTS]
+    probes = [{'point': p, 'host': h, 'result': OK} for h in ('agent-0', 'agent-1') for p in report.DEFAULT_POINTS]
     probes[4] = dict(probes[4], result=AUTH)
     return report.build_rows(probes, servers=_agents(1), agent_count=2, deployment='demo',
                              not_active=[{'name': 'demo-xpipe', 'status': 'ERROR', 'fault': 'No valid host'}])
@@ -184,7 +184,7 @@ def _rows():
 
 def test_matrix_one_cell_per_host_and_point():
     hosts, points, cells = report.matrix(_rows())
-    assert hosts == ['agent-0', 'agent-1', 'demo-xpipe'] and points == list(report.PROBE_POINTS)
+    assert hosts == ['agent-0', 'agent-1', 'demo-xpipe'] and points == list(report.DEFAULT_POINTS)
     assert sorted(cells) == sorted((h, p) for h in hosts for p in points)
     assert cells[('agent-1', 'storage')]['state'] == 'fail'
     assert cells[('agent-1', 'storage')]['cause'] == AUTH['cause']
@@ -205,3 +205,54 @@ def test_html_is_self_contained_with_the_run_and_every_cell():
                      r'2026-12-03T12:00:40Z', page)
     assert '371GPT &lt;report&gt;' in page and '<report>' not in page
     assert 'Fix: run playbooks/scale.yml -e agent_count=2' in page
+
+
+# -- the services point: service_env's result, and the agent server's replicas ----------------------------
+
+def _senv(services, ok=True, **more):
+    result = {'changed': False, 'failed': False, 'ok': ok, 'reason': None if ok else 'env_missing',
+              'services': [{'service': s, 'container': c, 'ok': True, 'missing': [], 'stale': []}
+                           for s, c in services],
+              'checks': [{'name': 'service %s (%s)' % sc, 'ok': True, 'detail': '5 keys'} for sc in services],
+              'cause': '', 'fix': '', 'failures': []}
+    result.update(more)
+    return result
+
+
+def test_an_agent_server_with_fewer_replicas_than_agent_count_fails_naming_the_count():
+    running = _senv([('agent-service', 'p-agent-service-1'), ('agent-service', 'p-agent-service-2')])
+    results = {'agents-1': {'probes': {'services': running}, 'agent_replicas': 3},
+               'core-1': {'probes': {'services': _senv([('api', 'p-api-1')])}, 'agent_replicas': -1}}
+    probes = report.probes_from_results(results, ['agents-1', 'core-1'], ['services'])[0]
+    rows = {r['host']: r for r in report.build_rows(probes)}
+    agents = rows['agents-1']
+    assert agents['ok'] is False and agents['reason'] == 'replicas' and agents['failed_check'] == 'replicas'
+    assert agents['likely_cause'] == ('service agent-service on agents-1 runs 2 containers (p-agent-service-1, '
+                                      'p-agent-service-2), AGENT_COUNT in the .env is 3')
+    assert 'docker compose up -d' in agents['fix'] and 'deploy.yml' in agents['fix']
+    assert 'replicas:FAILED' in agents['checks']
+    assert rows['core-1']['ok'] is True, 'not an agent server: no count'
+    assert running['ok'] is True, 'the registered result is not changed in place'
+
+
+def test_the_right_replica_count_passes_and_a_missing_env_keeps_its_cause():
+    two = [('agent-service', 'p-agent-service-1'), ('agent-service', 'p-agent-service-2')]
+    fine = report.agent_replicas_check(_senv(two), 'agents-1', '2')
+    assert fine['ok'] is True and fine['checks'][-1] == {'name': 'replicas', 'ok': True,
+                                                         'detail': '2 of 2 agent-service containers running'}
+    without = _senv(two, ok=False, cause='service agent-service on agents-1 runs without DB_PASSWORD (containers '
+                                         'p-agent-service-1, p-agent-service-2)', fix='add `env_file: .env`')
+    both = report.agent_replicas_check(without, 'agents-1', 3)
+    assert both['reason'] == 'env_missing' and both['cause'].startswith(without['cause'] + '; service agent-service')
+    assert 'AGENT_COUNT in the .env is 3' in both['cause'] and both['fix'].startswith('add `env_file: .env`; ')
+    down = {'failed': False, 'ok': False, 'reason': 'engine_down', 'services': [], 'cause': 'the Docker engine on '
+            'agents-1 is not running', 'fix': 'start it'}
+    assert report.agent_replicas_check(down, 'agents-1', 3) is down, 'the module failed first: its cause stands'
+    assert report.agent_replicas_check(_senv([]), 'agents-1', None)['ok'] is True
+
+
+def test_the_services_point_is_a_matrix_column():
+    probes = report.probes_from_results({'a': {'probes': {'database': OK, 'services': _senv([('api', 'p-api-1')])}}},
+                                        ['a'], ['database', 'services'])[0]
+    hosts, points, cells = report.matrix(report.build_rows(probes))
+    assert points == ['database', 'services'] and cells[('a', 'services')]['state'] == 'pass'
