@@ -138,10 +138,16 @@ def iso(moment):
     return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ') if moment else None
 
 
-def make_record(deployment, owner, token, ttl, started, job_id=None, renewed=None):
-    """The lock object's body (JSON bytes). ``started``/``renewed`` are datetimes of the controller, for people."""
+def make_record(deployment, owner, token, ttl, started, job_id=None, renewed=None, process=None):
+    """The lock object's body (JSON bytes). ``started``/``renewed`` are datetimes of the controller, for people.
+
+    ``process`` ({host, pid, start}) is the run's ansible-playbook process, so that a later run on the same
+    controller can tell a holder that is gone (it failed or was killed before releasing) from one still running.
+    """
     record = {'format': FORMAT, 'deployment': deployment, 'owner': owner, 'token': token, 'ttl': int(ttl),
               'started': iso(started), 'job_id': job_id}
+    if process:
+        record['process'] = process
     if renewed:
         record['renewed'] = iso(renewed)
     return json.dumps(record, sort_keys=True).encode('utf-8')
@@ -211,13 +217,25 @@ class Lock:
         return '%s since %s (expires %s, in %d s)' % (self.owner, started, iso(self.expires), self.remaining)
 
 
-def decide_acquire(lock, token, force):
+def holder_gone(record, here, alive):
+    """True when the holder ran on this controller (``here``: {host, ...}) and its process no longer runs.
+
+    ``alive(pid, start)`` says whether that process (pid and start time, so a reused pid does not count) runs.
+    A holder on another machine, or one that recorded no process, is never judged gone: only its expiry frees it.
+    """
+    process = record.get('process') if isinstance(record, dict) else None
+    if not isinstance(process, dict) or not here or process.get('host') != here.get('host'):
+        return False
+    return not alive(process.get('pid'), process.get('start'))
+
+
+def decide_acquire(lock, token, force, gone=False):
     """What state=present does with the lock as read: acquire, renew, take_over, break or wait."""
     if lock is None:
         return 'acquire'
     if lock.held_by(token):
         return 'renew'
-    if lock.expired:
+    if lock.expired or gone:
         return 'take_over'
     return 'break' if force else 'wait'
 

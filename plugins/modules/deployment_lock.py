@@ -33,6 +33,10 @@ description:
   - Input errors (a deployment name, a bucket name, an endpoint, a number out of range, missing credentials) fail
     before any network call, naming the option and the valid form.
 notes:
+  - B(A run that failed.) A run that stops on the controller (a failed provisioning task) cannot release its lock;
+    the lock records the run's C(ansible-playbook) process (host, pid, start time), so a later run on the same
+    controller sees that process is gone and takes the lock over at once, saying whose it was. A holder on another
+    machine (an AWX job) is freed only by its expiry (O(ttl)) or O(force).
   - B(Why a conditional write.) S3 (since August 2024), Ceph RGW, MinIO and moto (the lab's store and the tests')
     answer a C(PUT) with C(If-None-Match) set to C(*) on an existing key with C(412 PreconditionFailed); the create is
     atomic in S3 and Ceph RGW. moto 5.2.5 honours the condition, but checks and writes in two steps without a lock,
@@ -190,8 +194,8 @@ RETURN = r'''
 action:
   description:
     - What the task did, or in check mode would do. V(acquire) (the lock was free), V(renew) (this run held it),
-      V(take_over) (it had expired), V(break) (another run's lock, with O(force)), V(release) (this run's lock was
-      removed), V(none) (no lock to release), V(wait) (check mode only, another run holds it) or V(refuse)
+      V(take_over) (it had expired, or its run on this controller had ended), V(break) (another run's lock, with
+      O(force)), V(release) (this run's lock was removed), V(none) (no lock to release), V(wait) (check mode only, another run holds it) or V(refuse)
       (another run holds the lock O(state=absent) would remove).
   returned: always
   type: str
@@ -263,7 +267,7 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible_collections.gpt371.infra.plugins.module_utils._lock import (
-    LockError, Lock, decide_acquire, decide_release, held_error, http_date, iso, job_id_from, lock_key,
+    LockError, Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, iso, job_id_from, lock_key,
     make_record, owner_name, parse_record, refuse_error, request_budget, next_sleep, store_error, validate)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import bucket_name_problem, endpoint_problem
 
@@ -280,6 +284,51 @@ CONFLICT = ('PreconditionFailed', '412', 'ConditionalRequestConflict', '409')
 MISSING = ('NoSuchKey', '404', 'NotFound')
 
 
+def _proc_stat(pid):
+    """(ppid, start time) of a process from /proc, or None when it does not run (or there is no /proc)."""
+    try:
+        with open('/proc/%d/stat' % int(pid)) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+        return int(fields[1]), fields[19]
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def process_alive(pid, start):
+    stat = _proc_stat(pid)
+    return stat is not None and stat[1] == start
+
+
+def _is_playbook(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            argv = handle.read().split(b'\0')[:2]
+    except OSError:
+        return False
+    return any(os.path.basename(arg) == b'ansible-playbook' for arg in argv)
+
+
+def run_process():
+    """This run's ansible-playbook process as {host, pid, start}, or None.
+
+    The topmost ancestor of the module that runs ansible-playbook: its task workers are forks with the same
+    command line, and they end with each task, while the top one lives as long as the run.
+    """
+    found, pid = None, os.getppid()
+    for _dummy in range(16):
+        stat = _proc_stat(pid)
+        if stat is None:
+            break
+        if _is_playbook(pid):
+            found = {'host': socket.gethostname(), 'pid': pid, 'start': stat[1]}
+        elif found is not None:
+            break
+        if stat[0] <= 1:
+            break
+        pid = stat[0]
+    return found
+
+
 class Conflict(Exception):
     """A conditional write or delete lost: the object is not what we read."""
 
@@ -291,6 +340,8 @@ class DeploymentLock:
         self.key = lock_key(p['prefix'], p['deployment'])
         self.job_id = job_id_from(p['job_id'], os.environ)
         self.owner = p['owner'] or owner_name(getpass.getuser(), socket.gethostname(), self.job_id)
+        self.process = run_process()
+        self.gone = False
         self.endpoint = p['endpoint_url'] or 'AWS S3'
         self.start = time.monotonic()
         self.deadline = self.start + p['wait_timeout']
@@ -381,7 +432,8 @@ class DeploymentLock:
 
     def write(self, lock, token, started, renewed=None):
         """Write our record: a new object, or in place of ``lock`` (its ETag); Conflict when we lost."""
-        body = make_record(self.p['deployment'], self.owner, token, self.p['ttl'], started, self.job_id, renewed)
+        body = make_record(self.p['deployment'], self.owner, token, self.p['ttl'], started, self.job_id, renewed,
+                           self.process)
         if lock is None:
             self.call('put_object', Key=self.key, Body=body, IfNoneMatch='*', ContentType='application/json')
         else:
@@ -414,7 +466,8 @@ class DeploymentLock:
             looked = time.monotonic()
             lock = self.read()
             cost = time.monotonic() - looked  # what the next look will take, about
-            action = decide_acquire(lock, p['token'], p['force'])
+            self.gone = gone = lock is not None and holder_gone(lock.record, self.process, process_alive)
+            action = decide_acquire(lock, p['token'], p['force'], gone)
             if lock is not None:
                 self.result['holder'] = lock.holder()
             if check:
@@ -448,12 +501,16 @@ class DeploymentLock:
             self.waited = time.monotonic() - self.start if seen is not None else 0.0
             return self.acquired(action, mine, lock, token, seen)
 
+    def why_free(self):
+        """Why a lock can be taken over: its run on this controller ended, or it expired."""
+        return 'abandoned (its run on this controller has ended)' if self.gone else 'expired'
+
     def planned(self, action, lock):
         p = self.p
         words = {
             'acquire': 'would take the lock of deployment %s' % p['deployment'],
             'renew': 'would renew the lock this run holds on deployment %s' % p['deployment'],
-            'take_over': 'would take over the expired lock of %s' % (lock.describe() if lock else ''),
+            'take_over': 'would take over the %s lock of %s' % (self.why_free(), lock.describe() if lock else ''),
             'break': 'would break the lock of %s (force)' % (lock.describe() if lock else ''),
             'wait': 'would wait up to %s s for the lock of deployment %s held by %s' % (
                 p['wait_timeout'], p['deployment'], lock.describe() if lock else ''),
@@ -471,7 +528,7 @@ class DeploymentLock:
             p['deployment'], self.owner, iso(mine.expires), p['ttl'])
         if action in ('take_over', 'break'):
             self.result['previous_holder'] = previous.holder()
-            verb = 'took over the expired lock of' if action == 'take_over' else 'broke the lock of'
+            verb = ('took over the %s lock of' % self.why_free()) if action == 'take_over' else 'broke the lock of'
             note = '%s %s' % (verb, previous.describe())
             self.module.warn('deployment %s: %s' % (p['deployment'], note))
             msg += '; ' + note

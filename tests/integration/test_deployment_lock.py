@@ -302,12 +302,18 @@ def test_store_errors_are_named(store, deployment, tmp_path):
 
 # -- the playbooks --------------------------------------------------------------------------------------
 
-def test_two_concurrent_runs_exactly_one_wins(store, deployment, run_playbook):
+def test_two_concurrent_runs_exactly_one_wins(store, deployment, run_playbook, tmp_path):
     extra = playbook_vars(store, deployment, infra_lock_wait_timeout=4)
+    # Each run keeps working after it took the lock (a run that has ended frees it: see the test below).
+    playbook = tmp_path / 'locked_work.yml'
+    playbook.write_text('---\n- name: Lock\n  ansible.builtin.import_playbook: %s/playbooks/lock.yml\n'
+                        '- name: Work\n  hosts: localhost\n  gather_facts: false\n  tasks:\n'
+                        '    - name: Work while holding the lock\n      ansible.builtin.pause:\n'
+                        '        seconds: 10\n' % REPO)
 
     def run(job):
         started = time.monotonic()
-        result = run_playbook('playbooks/lock.yml', extra_vars=extra, env={'JOB_ID': job})
+        result = run_playbook(str(playbook), extra_vars=extra, env={'JOB_ID': job})
         return job, result, time.monotonic() - started
 
     with ThreadPoolExecutor(2) as pool:
@@ -355,3 +361,20 @@ def test_break_lock_variable_and_check_mode(store, deployment, run_playbook):
     assert broken.returncode == 0, broken.output[-3000:]
     assert 'broke the lock of crashed@awx' in broken.output
     assert lock_object(store, deployment) is None
+
+
+def test_a_run_that_failed_on_this_controller_does_not_keep_the_lock(store, deployment, run_playbook):
+    """A run that stops before unlock.yml (a failed provisioning task) leaves its lock; the next run on the same
+    controller sees that run's ansible-playbook process is gone and takes the lock at once, saying so."""
+    extra = playbook_vars(store, deployment, infra_lock_wait_timeout=60)
+    first = run_playbook('playbooks/lock.yml', extra_vars=extra)  # ends without unlock.yml, as a failed run does
+    assert first.returncode == 0, first.output[-3000:]
+    process = lock_object(store, deployment)[0]['process']
+    assert process['pid'] > 1 and process['start'], process
+    started = time.monotonic()
+    second = run_playbook('playbooks/lock.yml', extra_vars=extra)
+    took = time.monotonic() - started
+    assert second.returncode == 0, second.output[-3000:]
+    assert 'took over the abandoned (its run on this controller has ended) lock' in second.output
+    assert took < 60 / 2, 'taken at once, not after the wait: %.1f s' % took
+    assert lock_object(store, deployment)[0]['process']['pid'] != process['pid']

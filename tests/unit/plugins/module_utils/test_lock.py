@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ansible_collections.gpt371.infra.plugins.module_utils._lock import (
-    Lock, decide_acquire, decide_release, held_error, http_date, job_id_from, lock_key, make_record, next_sleep,
+    Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, job_id_from, lock_key, make_record, next_sleep,
     owner_name, parse_record, refuse_error, request_budget, store_error, validate)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import bucket_name_problem, endpoint_problem
 
@@ -149,3 +149,19 @@ def test_store_errors_carry_code_cause_and_fix():
     assert 'create_bucket' in err.fix
     other = store_error('SlowDown', 'try later', 'locks', None, 'put_object')
     assert other.cause == 'put_object on bucket locks at AWS S3 failed: SlowDown: try later'
+
+
+def test_a_holder_whose_process_ended_on_this_controller_is_gone():
+    """A failed run cannot release its lock: on the same controller its ended process frees it at once."""
+    here = {'host': 'ctl', 'pid': 10, 'start': '900'}
+    record = {'process': {'host': 'ctl', 'pid': 42, 'start': '500'}}
+    assert holder_gone(record, here, lambda pid, start: False)
+    assert not holder_gone(record, here, lambda pid, start: pid == 42 and start == '500')
+    assert not holder_gone({'process': {'host': 'awx-ee', 'pid': 42, 'start': '500'}}, here,
+                                 lambda pid, start: False)
+    assert not holder_gone({'owner': 'old record, no process'}, here, lambda pid, start: False)
+    assert not holder_gone(record, None, lambda pid, start: False)
+    assert decide_acquire(lock(), None, False, gone=True) == 'take_over'
+    assert decide_acquire(lock(), 'a' * 32, False, gone=True) == 'renew'
+    body = make_record('prod', 'o', 'tok', 900, T0, process=record['process'])
+    assert json.loads(body)['process'] == {'host': 'ctl', 'pid': 42, 'start': '500'}
