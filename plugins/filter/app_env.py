@@ -14,8 +14,11 @@ version_added: 0.2.0
 author:
   - gpt371.infra maintainers (@gpt371)
 description:
-  - C(app_env_values) - the .env values in order from the guide's keys (variable values), O(extra) and the
-    provisioning O(outputs) (a non-empty variable wins).
+  - C(app_env_values) - the .env values in order from the guide's keys (variable values), O(extra), the
+    inventory (C(app_env_inventory)'s answer, from the cloud) and the provisioning O(outputs) export (a non-empty
+    variable wins, then the inventory, then the export).
+  - C(app_env_inventory) - key to private address of the first host of the group C(app_env_inventory_keys) names
+    (C(gpt371_private_v4), else C(ansible_host)); its arguments are C(groups) and C(hostvars).
   - C(app_env_errors) - one message per problem (missing required value, line break, value no quoting carries
     alike), naming keys and variables, never values; an empty list when the values can be written.
   - C(app_env_render) - the .env text, each value in the first quoting form that docker compose and python-dotenv
@@ -46,10 +49,14 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.gpt371.infra.plugins.module_utils import _app_env
 
 
-def app_env_values(given, extra=None, outputs=None, output_keys=None):
+def app_env_values(given, extra=None, outputs=None, output_keys=None, inventory=None):
     if not isinstance(given, dict) or not isinstance(extra or {}, dict):
         raise AnsibleFilterError('app_env_values: the given values and app_env_extra must be dicts')
-    return _app_env.compose_values(given, extra, outputs, output_keys)
+    return _app_env.compose_values(given, extra, outputs, output_keys, inventory)
+
+
+def app_env_inventory(inventory_keys, groups, hostvars):
+    return _app_env.inventory_values(inventory_keys, groups, hostvars)
 
 
 def app_env_errors(values, required, key_vars, output_keys=None):
@@ -71,4 +78,4 @@ def app_env_drift(wanted, have, secret_keys=None):
 class FilterModule(object):
     def filters(self):
         return {'app_env_values': app_env_values, 'app_env_errors': app_env_errors, 'app_env_render': app_env_render,
-                'app_env_mask': app_env_mask, 'app_env_drift': app_env_drift}
+                'app_env_mask': app_env_mask, 'app_env_drift': app_env_drift, 'app_env_inventory': app_env_inventory}

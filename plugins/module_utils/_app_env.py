@@ -46,16 +46,41 @@ def output_value(outputs, name):
     return _text(found)
 
 
-def compose_values(given, extra=None, outputs=None, output_keys=None):
+def compose_values(given, extra=None, outputs=None, output_keys=None, inventory=None):
     """The .env values in order: the guide's keys (`given`: key -> variable value), then `extra`.
 
-    A non-empty given value wins; an empty one takes the output that output_keys names for its key."""
+    A non-empty given value wins; an empty one takes the inventory's value for its key (the cloud's answer, see
+    inventory_values), else the output that output_keys names for its key (the optional outputs export)."""
     output_keys = output_keys or {}
+    inventory = inventory or {}
     values = {}
     for key, value in list((given or {}).items()) + list((extra or {}).items()):
         value = _text(value)
-        values[key] = value if value else output_value(outputs, output_keys.get(key, ''))
+        values[key] = value or _text(inventory.get(key, '')) or output_value(outputs, output_keys.get(key, ''))
     return values
+
+
+def inventory_values(inventory_keys, groups, hostvars):
+    """key -> private address of the first host (by name) of the group inventory_keys names for it.
+
+    The hosts come from the cloud (the instances role's add_host or the gpt371.infra.deployment inventory), so
+    a run needs no file from an earlier one. The private address is gpt371_private_v4, else ansible_host.
+    """
+    found = {}
+    for key, group in (inventory_keys or {}).items():
+        hosts = sorted((groups or {}).get(group) or [])
+        if not hosts:
+            continue
+        host = hostvars[hosts[0]]
+        for name in ('gpt371_private_v4', 'ansible_host'):
+            try:
+                value = host[name]
+            except KeyError:
+                continue
+            if value:
+                found[key] = _text(value)
+                break
+    return found
 
 
 def errors(values, required, key_vars, output_keys=None):

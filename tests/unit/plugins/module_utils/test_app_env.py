@@ -57,3 +57,19 @@ def test_drift_names_added_changed_and_removed_keys():
         "added": [], "changed": ["B"], "removed": ["C"]}
     assert _app_env.drift("A=1\n", None, []) == {"added": ["A"], "changed": [], "removed": []}
     assert _app_env.drift("A=1\n", "A=1\n", []) == {"added": [], "changed": [], "removed": []}
+
+
+def test_inventory_gives_the_cloud_addresses_and_a_variable_still_wins():
+    """issue 14: DB_HOST and XPIPE_HOST from the inventory (the cloud), not from a file an earlier run left."""
+    from ansible_collections.gpt371.infra.plugins.module_utils import _app_env
+    groups = {'database': ['p-supabase'], 'xpipe': ['p-xpipe'], 'core': []}
+    hostvars = {'p-supabase': {'gpt371_private_v4': '10.0.0.6', 'ansible_host': '10.0.0.6'},
+                'p-xpipe': {'ansible_host': '10.0.0.7'}}
+    found = _app_env.inventory_values({'DB_HOST': 'database', 'XPIPE_HOST': 'xpipe', 'API_HOST': 'core'},
+                                      groups, hostvars)
+    assert found == {'DB_HOST': '10.0.0.6', 'XPIPE_HOST': '10.0.0.7'}
+    outputs = {'supabase_instance_ip': {'value': '10.9.9.9'}, 'xpipe_instance_ip': {'value': '10.9.9.8'}}
+    keys = {'DB_HOST': 'supabase_instance_ip', 'XPIPE_HOST': 'xpipe_instance_ip'}
+    values = _app_env.compose_values({'DB_HOST': '', 'XPIPE_HOST': 'db.internal'}, None, outputs, keys, found)
+    assert values == {'DB_HOST': '10.0.0.6', 'XPIPE_HOST': 'db.internal'}
+    assert _app_env.compose_values({'DB_HOST': ''}, None, outputs, keys, {}) == {'DB_HOST': '10.9.9.9'}
