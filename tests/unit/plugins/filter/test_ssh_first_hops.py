@@ -1,0 +1,62 @@
+"""filter ssh_first_hops: the addresses the controller opens SSH to itself, and the message when one is closed."""
+import pytest
+
+from ansible_collections.gpt371.infra.plugins.filter.deployment_hosts import FilterModule as HostsFilters
+from ansible_collections.gpt371.infra.plugins.filter.ssh_first_hops import FilterModule
+
+deployment_hosts = HostsFilters().filters()['deployment_hosts']
+ssh_first_hops = FilterModule().filters()['ssh_first_hops']
+
+RECORDS = [
+    {'name': 'p-core', 'id': 'a', 'status': 'ACTIVE', 'private_v4': '10.0.0.2', 'public_v4': '198.51.100.4',
+     'metadata': {'gpt371_deployment': 'p', 'gpt371_role': 'core', 'gpt371_groups': 'core,app'}},
+    {'name': 'p-xpipe', 'id': 'b', 'status': 'ACTIVE', 'private_v4': '10.0.0.3', 'public_v4': '',
+     'metadata': {'gpt371_deployment': 'p', 'gpt371_role': 'xpipe', 'gpt371_groups': 'xpipe,app'}},
+    {'name': 'p-kespa', 'id': 'c', 'status': 'ACTIVE', 'private_v4': '10.0.0.4', 'public_v4': '',
+     'metadata': {'gpt371_deployment': 'p', 'gpt371_role': 'kespa', 'gpt371_groups': 'kespa,app'}},
+]
+
+
+def test_through_a_bastion_only_its_floating_ip_is_a_first_hop():
+    hops = ssh_first_hops(deployment_hosts(RECORDS, 'p', access='bastion'), access='bastion', timeout=300)
+    assert [(h['address'], h['hosts']) for h in hops] == [('198.51.100.4', ['p-core'])]
+    message = hops[0]['message']
+    assert "198.51.100.4 (the bastion's floating IP of p-core) on tcp/22 within 300 s" in message
+    assert 'infra_access=bastion' in message and 'set infra_access=fixed_ip' in message
+
+
+def test_fixed_ip_waits_for_every_host_and_names_the_bastion_alternative():
+    hops = ssh_first_hops(deployment_hosts(RECORDS, 'p', access='fixed_ip'), access='fixed_ip')
+    assert [h['address'] for h in hops] == ['10.0.0.2', '10.0.0.3', '10.0.0.4']
+    assert hops[1]['hosts'] == ['p-xpipe']
+    assert 'fixed IP of p-xpipe' in hops[1]['message']
+    assert 'set infra_access=bastion to reach every server through the floating IP of core' in hops[1]['message']
+    assert 'within' not in hops[1]['message']
+
+
+def test_extra_ssh_args_do_not_hide_a_first_hop():
+    found = deployment_hosts(RECORDS[:1], 'p', access='floating_ip', ssh_args='-o UserKnownHostsFile=/k')
+    hops = ssh_first_hops(found, access='floating_ip', bastion_group='edge')
+    assert [h['address'] for h in hops] == ['198.51.100.4']
+    assert 'through the floating IP of edge' in hops[0]['message']
+
+
+def test_nothing_found_gives_no_hop_and_a_wrong_access_is_named():
+    assert ssh_first_hops({}, access='bastion') == []
+    assert ssh_first_hops(None) == []
+    with pytest.raises(ValueError, match='infra_access'):
+        ssh_first_hops({}, access='vpn')
+
+
+bastion_ssh_config = FilterModule().filters()['bastion_ssh_config']
+
+
+def test_the_bastion_ssh_config_gives_the_hop_its_key_and_host_key_policy():
+    found = deployment_hosts(RECORDS, 'p', access='bastion')
+    text = bastion_ssh_config(found, 'p', user='ubuntu', key_file='/o/p_id', host_key_checking=False)
+    assert text.splitlines() == [
+        '# Written by gpt371.infra.instances: the bastion of deployment p.', 'Host 198.51.100.4', '  User ubuntu',
+        '  IdentityFile /o/p_id', '  IdentitiesOnly yes', '  StrictHostKeyChecking no',
+        '  UserKnownHostsFile /dev/null']
+    pinned = bastion_ssh_config(found, 'p', key_file='/o/p_id')
+    assert 'StrictHostKeyChecking' not in pinned and '  User root' in pinned
