@@ -42,7 +42,7 @@ options:
   fail_on_error:
     description:
       - When V(true), a failed check fails the task with a message naming the check, the cause and the fix.
-      - When V(false), the task succeeds with RV(ok=false) and the same C(msg), C(reason), C(cause) and C(fix), so a
+      - When V(false), the task succeeds with C(ok=false) and the same C(msg), C(reason), C(cause) and C(fix), so a
         play can check every integration point and fail once with the whole picture. Invalid options are reported
         the same way.
     type: bool

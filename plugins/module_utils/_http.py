@@ -20,7 +20,7 @@ from ansible.module_utils.six.moves import http_client
 
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
 # Their former home: tests/unit/plugins/module_utils/test_diagnose_report.py still reads them here.
-from ansible_collections.gpt371.infra.plugins.module_utils._tls import TLS_MESSAGES, tls_failure  # noqa: F401
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import TLS_MESSAGES, tls_failure  # noqa: F401 pylint: disable=unused-import
 
 # key -> (reason, cause template, fix template). Fields: where, host, port, path, status, expected, header,
 # ctype, body, diff, waited, detail.
@@ -53,6 +53,7 @@ XPIPE_MESSAGES = {
     'cert_unreadable': ('error', 'the certificate of {where} could not be read: {detail}',
                         'check the TLS set-up of XPipe'),
 }
+
 
 def message(table, key, retryable=None, **fields):
     """ProbeFailure from a (reason, cause, fix) table entry; a ``detail`` field is kept as the check detail."""

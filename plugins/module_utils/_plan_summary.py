@@ -37,5 +37,5 @@ def classify(args, result):
 
 
 def summary(counts):
-    return 'Plan: %d to add, %d to change, %d to destroy.' % (counts.get(ADD, 0), counts.get(CHANGE, 0),
-                                                               counts.get(DESTROY, 0))
+    return 'Plan: %d to add, %d to change, %d to destroy.' % (
+        counts.get(ADD, 0), counts.get(CHANGE, 0), counts.get(DESTROY, 0))

@@ -18,7 +18,7 @@ import datetime
 import hashlib
 import hmac
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HttpConnection

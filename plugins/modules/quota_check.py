@@ -102,8 +102,8 @@ class QuotaCheckModule(OpenStackModule):
     def run(self):
         unknown = sorted(set(self.params['network_needs']) - set(_quota.NETWORK))
         if unknown:
-            self.fail_json(msg='network_needs: unknown quota %s; use %s' % (', '.join(unknown),
-                                                                         ', '.join(_quota.NETWORK)))
+            self.fail_json(msg='network_needs: unknown quota %s; use %s' % (
+                ', '.join(unknown), ', '.join(_quota.NETWORK)))
         existing = set(server.name for server in self.conn.compute.servers())
         new = [server for server in self.params['servers'] if server['name'] not in existing]
         flavors = {}

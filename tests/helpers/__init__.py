@@ -60,7 +60,7 @@ def run_module(name, args, env=None, timeout=120, check_mode=False):
         environ = dict(os.environ, PYTHONPATH=COLLECTIONS, **(env or {}))
         start = time.monotonic()
         proc = subprocess.run([sys.executable, '-m', '%s.%s' % (MODULES, name), path], env=environ,
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, check=False)
         wall = time.monotonic() - start
     finally:
         os.unlink(path)

@@ -90,7 +90,8 @@ def strict(lab_up):
     try:
         # A /24 no subnet of the lab uses (the servers' Docker networks may not overlap).
         used = {sn.cidr for sn in conn.network.subnets()}
-        cidr = next(c for c in (f"10.219.{o}.0/24" for o in range(20, 250)) if c not in used)
+        cidr = next((c for c in (f"10.219.{o}.0/24" for o in range(20, 250)) if c not in used), None)
+        assert cidr, "no free 10.219.x.0/24 left in the lab"
         public = conn.network.find_network("public")
         net = conn.network.create_network(name=f"{PREFIX}net-{suffix}")
         undo.append(lambda: conn.network.delete_network(net))
@@ -121,9 +122,9 @@ def strict(lab_up):
             undo.append(lambda s=server: (conn.compute.delete_server(s), conn.compute.wait_for_delete(s, wait=120)))
             servers[name] = server
         servers = {k: conn.compute.wait_for_server(s, wait=300) for k, s in servers.items()}
-        fixed = {k: next(p.fixed_ips[0]["ip_address"] for p in conn.network.ports(device_id=s.id))
+        fixed = {k: list(conn.network.ports(device_id=s.id))[0].fixed_ips[0]["ip_address"]
                  for k, s in servers.items()}
-        port_a = next(conn.network.ports(device_id=servers["a"].id))
+        port_a = list(conn.network.ports(device_id=servers["a"].id))[0]
         fip = conn.network.create_ip(floating_network_id=public.id, port_id=port_a.id)
         undo.append(lambda: conn.network.delete_ip(fip))
         # sshd answers on A's fixed IP (the default, permissive mode: this machine reaches fixed IPs).
@@ -170,7 +171,7 @@ def test_egress_is_snated_through_floating_ip_or_router_gateway(strict):
     port = srv.getsockname()[1]
 
     def accept(n):
-        for _ in range(n):
+        for _count in range(n):
             c, addr = srv.accept()
             seen.append(addr[0])
             c.close()
@@ -298,8 +299,9 @@ def test_object_storage_https_verified_with_lab_ca(strict, tmp_path):
 def test_ca_issues_server_certificates(tmp_path):
     lab_python = os.path.join(REPO, "lab", ".venv", "bin", "python3")
     env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "lab"))
-    run = lambda cmd, *a: subprocess.run([lab_python, "-m", "gpt371_lab.ca", cmd, "--dir", str(tmp_path), *a],  # noqa: E731
-                                    capture_output=True, text=True, env=env, check=False)
+    def run(cmd, *args):
+        return subprocess.run([lab_python, "-m", "gpt371_lab.ca", cmd, "--dir", str(tmp_path), *args],
+                              capture_output=True, text=True, env=env, check=False)
     bad = run("issue", "xpipe", "10.0.0.5")
     assert bad.returncode != 0 and "ca init" in bad.stderr  # no CA yet: names the fix
     assert run("init").returncode == 0

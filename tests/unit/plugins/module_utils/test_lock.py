@@ -158,7 +158,7 @@ def test_a_holder_whose_process_ended_on_this_controller_is_gone():
     assert holder_gone(record, here, lambda pid, start: False)
     assert not holder_gone(record, here, lambda pid, start: pid == 42 and start == '500')
     assert not holder_gone({'process': {'host': 'awx-ee', 'pid': 42, 'start': '500'}}, here,
-                                 lambda pid, start: False)
+                           lambda pid, start: False)
     assert not holder_gone({'owner': 'old record, no process'}, here, lambda pid, start: False)
     assert not holder_gone(record, None, lambda pid, start: False)
     assert decide_acquire(lock(), None, False, gone=True) == 'take_over'
