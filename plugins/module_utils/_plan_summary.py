@@ -11,8 +11,10 @@ __metaclass__ = type
 
 ADD, CHANGE, DESTROY = 'add', 'change', 'destroy'
 # Keys under which openstack.cloud and community.docker modules return the resource they found (None: not found).
+# The *_info lists (networks, subnets, routers) count too: the network role's check-mode lookups return [] for what
+# it would create.
 RESOURCE_KEYS = ('server', 'network', 'subnet', 'router', 'security_group', 'rule', 'security_group_rule',
-                 'keypair', 'floating_ip', 'volume', 'image', 'port')
+                 'keypair', 'floating_ip', 'volume', 'image', 'port', 'networks', 'subnets', 'routers')
 
 
 def classify(args, result):

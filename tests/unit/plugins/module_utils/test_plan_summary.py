@@ -20,3 +20,8 @@ def test_classify(args, result, kind):
 
 def test_summary_reads_like_terraform():
     assert plan.summary({plan.ADD: 12, plan.DESTROY: 1}) == 'Plan: 12 to add, 0 to change, 1 to destroy.'
+
+
+def test_an_empty_lookup_in_check_mode_is_an_addition():
+    assert plan.classify({'name': 'p-net'}, {'changed': True, 'networks': []}) == plan.ADD
+    assert plan.classify({'name': 'p-net'}, {'changed': True, 'routers': [{'id': 'r'}]}) == plan.CHANGE
