@@ -26,7 +26,7 @@ from lab_playbook import REPO, run_playbook
 # One small server (the first of instances_servers, with its floating IP: what SSH goes through), no agents.
 TINY = ('{"instances_servers": [{"name": "core", "groups": ["core", "app"], "security_groups": ["ssh", "api"], '
         '"floating_ip": true}]}')
-PLAN = re.compile(r'Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.\s*$')
+PLAN = re.compile(r'^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.\s*$', re.M)
 
 
 def new_deployment():
