@@ -16,12 +16,12 @@ named gpt371-senv-* and removed by id at the end.
 """
 import json
 import os
-import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
+
+from tests.helpers.compose import ComposeProject, docker, missing_compose_or_image
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 IMAGE = 'gpt371-ref-agent:0.1'
@@ -30,14 +30,8 @@ NEW_SECRET = 'Zq9-new-secret $$pw'
 SECRETS = ('Zq9-old-secret', 'Zq9-new-secret', 'Zq9-storage-key')
 
 
-def _docker(*argv, check=True):
-    return subprocess.run(['docker'] + list(argv), capture_output=True, text=True, timeout=180, check=check)
-
-
 pytestmark = pytest.mark.skipif(
-    shutil.which('docker') is None or subprocess.run(['docker', 'compose', 'version'], capture_output=True,
-                                                     check=False).returncode != 0
-    or subprocess.run(['docker', 'image', 'inspect', IMAGE], capture_output=True, check=False).returncode != 0,
+    missing_compose_or_image(IMAGE),
     reason='needs the docker CLI with compose v2 and the %s image (examples/reference-stack/build.sh)' % IMAGE)
 
 COMPOSE = """\
@@ -149,7 +143,7 @@ REF_PLAYBOOK = """\
 """
 
 
-class Project(object):
+class Project(ComposeProject):
     """A compose project of gpt371-senv-* containers, removed by id (and its network by name) at the end."""
 
     def __init__(self, workdir, compose_text, compose_name='compose.yaml'):
@@ -165,17 +159,9 @@ class Project(object):
             handle.write(ENV % secret + extra)
 
     def up(self, *services):
-        _docker('compose', '-p', self.name, '--project-directory', self.dir, '-f', self.compose, 'up', '-d',
+        docker('compose', '-p', self.name, '--project-directory', self.dir, '-f', self.compose, 'up', '-d',
                 '--no-deps', *services)
 
-    def ids(self):
-        return _docker('ps', '-aq', '--filter', 'label=com.docker.compose.project=%s' % self.name).stdout.split()
-
-    def remove(self):
-        ids = self.ids()
-        if ids:
-            _docker('rm', '-f', *ids, check=False)
-        _docker('network', 'rm', '%s_default' % self.name, check=False)
 
 
 @pytest.fixture

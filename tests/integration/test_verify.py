@@ -3,12 +3,12 @@ servers that are not ACTIVE, and a previous report that must never survive a run
 import json
 import os
 import re
-import shutil
-import subprocess
 import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+
+from tests.helpers.compose import ComposeProject, docker, missing_compose_or_image
 
 from services.local import guide_env
 
@@ -217,18 +217,12 @@ def test_an_env_file_without_a_key_names_it_in_every_row(verify, services, tmp_p
 
 # -- the services point: the agents' own view (issue 13, class 9; issue 11, item 5) ------------------------------
 
-def _docker(*argv, check=True):
-    return subprocess.run(['docker'] + list(argv), capture_output=True, text=True, timeout=180, check=check)
-
-
 needs_agents = pytest.mark.skipif(
-    shutil.which('docker') is None or subprocess.run(['docker', 'compose', 'version'], capture_output=True,
-                                                     check=False).returncode != 0
-    or subprocess.run(['docker', 'image', 'inspect', AGENT_IMAGE], capture_output=True, check=False).returncode != 0,
+    missing_compose_or_image(AGENT_IMAGE),
     reason='needs the docker CLI with compose v2 and %s (examples/reference-stack/build.sh)' % AGENT_IMAGE)
 
 
-class AgentServer(object):
+class AgentServer(ComposeProject):
     """An agent server's part of the reference stack (examples/reference-stack/hosts/agents.yml) on the local
     engine, as project gpt371-r<random>, next to its .env (the guide's values and AGENT_COUNT), the way the stack
     role deploys it; localhost is in group agents of its inventory. Its containers are removed by id at the end."""
@@ -253,17 +247,9 @@ class AgentServer(object):
                           'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}}}}}))
 
     def up(self):
-        _docker('compose', '-p', self.name, '--project-directory', str(self.dir), '-f', str(self.compose),
+        docker('compose', '-p', self.name, '--project-directory', str(self.dir), '-f', str(self.compose),
                 'up', '-d')
 
-    def ids(self):
-        return _docker('ps', '-aq', '--filter', 'label=com.docker.compose.project=%s' % self.name).stdout.split()
-
-    def remove(self):
-        ids = self.ids()
-        if ids:
-            _docker('rm', '-f', *ids, check=False)
-        _docker('network', 'rm', '%s_default' % self.name, check=False)
 
 
 @pytest.fixture
@@ -321,7 +307,7 @@ def test_an_agent_server_short_of_its_replicas_fails_verify_naming_the_count(run
     assert res.returncode == 0, res.output[-3000:]
     assert rows['services']['ok'] and 'replicas:ok' in rows['services']['checks']
 
-    _docker('stop', '-t', '1', '%s-agent-service-3' % server.name)  # a replica that died
+    docker('stop', '-t', '1', '%s-agent-service-3' % server.name)  # a replica that died
     res, report, rows = _verify_agents(run_playbook, services, tmp_path, server)
 
     assert res.returncode != 0
