@@ -160,8 +160,7 @@ class Project(ComposeProject):
 
     def up(self, *services):
         docker('compose', '-p', self.name, '--project-directory', self.dir, '-f', self.compose, 'up', '-d',
-                '--no-deps', *services)
-
+               '--no-deps', *services)
 
 
 @pytest.fixture

@@ -248,8 +248,7 @@ class AgentServer(ComposeProject):
 
     def up(self):
         docker('compose', '-p', self.name, '--project-directory', str(self.dir), '-f', str(self.compose),
-                'up', '-d')
-
+               'up', '-d')
 
 
 @pytest.fixture
@@ -297,8 +296,8 @@ def test_an_agent_running_without_its_env_fails_verify_naming_the_service(run_pl
 
 
 @needs_agents
-def test_an_agent_server_short_of_its_replicas_fails_verify_naming_the_count(run_playbook, services, tmp_path,
-                                                                            agent_servers):
+def test_an_agent_server_short_of_its_replicas_fails_verify_naming_the_count(
+        run_playbook, services, tmp_path, agent_servers):
     server = AgentServer(tmp_path, services, with_env_file=True, agent_count=3)
     agent_servers.append(server)
     server.up()

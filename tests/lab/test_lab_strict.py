@@ -299,6 +299,7 @@ def test_object_storage_https_verified_with_lab_ca(strict, tmp_path):
 def test_ca_issues_server_certificates(tmp_path):
     lab_python = os.path.join(REPO, "lab", ".venv", "bin", "python3")
     env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "lab"))
+
     def run(cmd, *args):
         return subprocess.run([lab_python, "-m", "gpt371_lab.ca", cmd, "--dir", str(tmp_path), *args],
                               capture_output=True, text=True, env=env, check=False)
