@@ -13,7 +13,6 @@ random 10.2xx.x.0/24, no agents, one small server), and tears it down with teard
 
 The lab is shared: these tests never start or stop it (the lab_up fixture only checks it is up when it is).
 """
-import os
 import random
 import re
 import threading
@@ -21,7 +20,7 @@ import time
 import uuid
 
 import pytest
-from lab_playbook import REPO, run_playbook
+from lab_playbook import run_playbook
 
 # One small server (the first of instances_servers, with its floating IP: what SSH goes through), no agents.
 TINY = ('{"instances_servers": [{"name": "core", "groups": ["core", "app"], "security_groups": ["ssh", "api"], '
@@ -72,7 +71,7 @@ def deployment(lab_up, tmp_path):
     info = new_deployment()
     info['reports'] = str(tmp_path / 'reports')
     yield info
-    code, output, _ = run_playbook('teardown.yml', info, 'teardown_confirm=' + info['name'], 'agent_count=0')
+    code, output, _recap = run_playbook('teardown.yml', info, 'teardown_confirm=' + info['name'], 'agent_count=0')
     assert code == 0, output[-3000:]
 
 
