@@ -45,8 +45,8 @@ def _vars(deployment, servers, agents, access):
 
 
 def _teardown(deployment):
-    code, output, _recap = lab_playbook.run_playbook('teardown.yml', deployment, 'teardown_confirm=' + deployment['name'],
-                                                'infra_lock_enabled=false')
+    code, output, _recap = lab_playbook.run_playbook(
+        'teardown.yml', deployment, 'teardown_confirm=' + deployment['name'], 'infra_lock_enabled=false')
     assert code == 0, output[-3000:]
 
 
@@ -117,8 +117,7 @@ def test_the_second_host_is_reached_through_core_and_a_wrong_path_is_named(basti
     assert proc.returncode == 0 and '"ping": "pong"' in proc.stdout, (proc.stdout + proc.stderr)[-4000:]
     assert 'ProxyJump=root@' + fip[0] in proc.stdout + proc.stderr
     # floating_ip: xpipe has none; the run stops before any SSH, naming it, the option and the alternative.
-    code, output, _recap = lab_playbook.run_playbook('provision.yml', bastion, _vars(bastion, [CORE, XPIPE], 0,
-                                                                                'floating_ip'),
-                                                'instances_action=check')
+    code, output, _recap = lab_playbook.run_playbook(
+        'provision.yml', bastion, _vars(bastion, [CORE, XPIPE], 0, 'floating_ip'), 'instances_action=check')
     assert code != 0
     assert 'server %s has no floating IP; set access/infra_access to bastion' % xpipe in output, output[-3000:]
