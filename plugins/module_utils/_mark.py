@@ -72,7 +72,7 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
     errors = []
     bastion = None
     if access == 'bastion':
-        candidates = [s for s in active if bastion_group in _groups(s) and public_v4(s)]
+        candidates = [s for s in active if bastion_group in groups_of(s) and public_v4(s)]
         if candidates:
             bastion = candidates[0]
         elif active:
@@ -103,11 +103,12 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
         elif ssh_args:
             hostvars['ansible_ssh_common_args'] = ssh_args
         hosts[name] = hostvars
-        for group in _groups(server):
+        for group in groups_of(server):
             groups.setdefault(group, []).append(name)
     return {'hosts': hosts, 'groups': groups, 'not_active': not_active, 'errors': errors}
 
 
-def _groups(server):
+def groups_of(server):
+    """The inventory groups a server's mark names (metadata gpt371_groups)."""
     text = (server.get('metadata') or {}).get(META_GROUPS) or ''
     return [group for group in text.split(',') if group]

@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.gpt371.infra.plugins.module_utils import _mark
 from ansible_collections.gpt371.infra.plugins.module_utils._deployment import deployment_name_errors
 
 COUNT_RE = re.compile(r'^[0-9]+$')
@@ -74,8 +75,8 @@ def server_plan(servers, deployment, agent_count, name_prefix, groups_by_purpose
                           'instances_agent_groups).' % server['name'])
         mark = dict(metadata or {})
         mark.update(server.get('metadata') or {})
-        mark.update({'gpt371_deployment': deployment, 'gpt371_role': server['role'],
-                     'gpt371_index': str(server['index']), 'gpt371_groups': ','.join(groups)})
+        mark.update(_mark.metadata(deployment, server['role'], groups))
+        mark['gpt371_index'] = str(server['index'])
         server.update({
             'full_name': '%s%s' % (name_prefix, server['name']),
             'image': server.get('image') or image,
@@ -177,14 +178,14 @@ def server_state(found, wanted, name_prefix=''):
         servers[key] = {'name': server['name'], 'id': server.get('id'), 'role': role,
                         'private_v4': _private_v4(server), 'public_v4': server.get('public_v4') or '',
                         'status': (server.get('status') or '').upper(),
-                        'groups': [g for g in (meta.get('gpt371_groups') or '').split(',') if g]}
+                        'groups': _mark.groups_of(server)}
     by_name = dict((s['name'], s) for s in current)
     agent_ips = [_private_v4(by_name[w['full_name']]) for w in wanted
                  if w.get('role') == 'agent' and w['full_name'] in by_name]
     floating = dict((_metadata(s).get('gpt371_role'), s['public_v4']) for s in current if s.get('public_v4'))
 
     hosts = [{'name': s['name'], 'id': s.get('id'), 'private_v4': _private_v4(s),
-              'groups': [g for g in (_metadata(s).get('gpt371_groups') or '').split(',') if g]}
+              'groups': _mark.groups_of(s)}
              for s in current if (s.get('status') or '').upper() == 'ACTIVE' and _private_v4(s)]
     return {
         'current': current,
