@@ -7,9 +7,11 @@ finds the collection's own EE requirements (meta/execution-environment.yml), whi
 run-time pins; the development pins stay out of the run-time set and the EE. ansible-navigator.yml runs site.yml
 in the EE that execution-environment.yml builds.
 """
+import configparser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -27,7 +30,7 @@ FQCN = "%s.%s" % (GALAXY["namespace"], GALAXY["name"])
 
 # The whole top level of the tarball: the collection and what its content reads at run time
 # (examples/reference-stack: the stack role's default source; awx/: the assets playbooks/awx_configure.yml imports).
-TOP_LEVEL = {"MANIFEST.json", "FILES.json", "README.md", "COPYING", "meta", "plugins", "roles", "playbooks", "docs",
+TOP_LEVEL = {"MANIFEST.json", "FILES.json", "README.md", "COPYING", "LICENSE", "meta", "plugins", "roles", "playbooks", "docs",
              "changelogs", "examples", "awx"}
 # Folders whose files (less byte code and Molecule scenarios) all go into the tarball.
 SHIPPED_TREES = ("meta", "plugins", "roles", "playbooks", "docs", "changelogs", "examples/reference-stack")
@@ -102,7 +105,7 @@ def installed(tarball, work):
 
 def test_the_tarball_holds_the_collection(members):
     assert {name.split("/", 1)[0] for name in members} == TOP_LEVEL
-    for path in ("COPYING", "README.md", "meta/runtime.yml", "meta/execution-environment.yml",
+    for path in ("COPYING", "LICENSE", "README.md", "meta/runtime.yml", "meta/execution-environment.yml",
                  "meta/ee-requirements.txt", "meta/ee-bindep.txt", "plugins/modules/pg_probe.py",
                  "plugins/action/stack_plan.py", "plugins/doc_fragments/probe.py", "roles/verify/tasks/main.yml",
                  "playbooks/site.yml", "docs/integration-guide.md", "changelogs/changelog.yaml",
@@ -120,10 +123,12 @@ def test_the_tarball_leaves_the_project_out(members):
     assert [n for n in members if NEVER & set(n.split("/")) or n.endswith((".pyc", ".tar.gz"))] == []
     # awx/: the assets users import, not the EE build of the project
     assert {n for n in members if n.startswith("awx/")} == {"awx/README.md", "awx/assets.yml", "awx/requirements.yml"}
+    # examples/: the reference stack the stack role deploys, not the user's project of examples/project
+    assert [n for n in members if n.startswith("examples/project")] == []
     # no requirements of the project's venv, its EE definition or set-up at the top (meta/ has the collection's)
     for name in ("requirements.txt", "requirements-dev.txt", "bindep.txt", "execution-environment.yml",
                  "ansible-navigator.yml", "ansible.cfg", "site.yml", "Makefile", "lab", "bench", "images", "scripts",
-                 "inventories", "reports", "outputs"):
+                 "inventories", "reports", "outputs", "examples/project"):
         assert name not in members, name
 
 
@@ -131,6 +136,7 @@ def test_manifest_license_and_no_placeholder(members, tarball):
     with tarfile.open(tarball) as tar:
         manifest = json.load(tar.extractfile("MANIFEST.json"))
         copying = tar.extractfile("COPYING").read().decode("utf-8")
+        license_text = tar.extractfile("LICENSE").read().decode("utf-8")
     info = manifest["collection_info"]
     assert info["license"] == ["GPL-3.0-or-later"] and info["license_file"] is None
     assert info["dependencies"] == GALAXY["dependencies"]
@@ -140,6 +146,8 @@ def test_manifest_license_and_no_placeholder(members, tarball):
     assert "GNU GENERAL PUBLIC LICENSE" in copying and "Version 3, 29 June 2007" in copying
     assert "END OF TERMS AND CONDITIONS" in copying  # the whole text, not a notice
     assert (REPO / "COPYING").read_text(encoding="utf-8") == copying
+    # LICENSE (what Galaxy, GitHub and pip-style tooling look for) is the same text as COPYING (what the headers name)
+    assert license_text == copying == (REPO / "LICENSE").read_text(encoding="utf-8")
 
 
 def test_file_headers_point_at_the_license_file():
@@ -206,7 +214,7 @@ def test_the_ee_installs_the_runtime_set_only():
     assert ee["dependencies"]["python"] == "requirements.txt"
     assert ee["dependencies"]["system"] == "bindep.txt"
     copied = {f["src"] for f in ee["additional_build_files"]}
-    assert {"galaxy.yml", "COPYING", "meta", "plugins", "roles", "playbooks"} <= copied
+    assert {"galaxy.yml", "COPYING", "LICENSE", "meta", "plugins", "roles", "playbooks"} <= copied
 
 
 def test_navigator_runs_site_yml_in_the_ee():
@@ -220,3 +228,94 @@ def test_navigator_runs_site_yml_in_the_ee():
     # its log goes to .cache/, which git ignores, not to ansible-navigator.log in the checkout
     assert nav["logging"]["file"].startswith(".cache/")
     assert ".cache/" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
+
+
+# --- examples/project: a user's project on the installed collection (the lab run: tests/installed) ---------------
+PROJECT = REPO / "examples" / "project"
+# The password of the committed example vault file (its values are CHANGE-ME placeholders; examples/project/README.md).
+EXAMPLE_VAULT_PASSWORD = "example-only"
+
+
+@pytest.fixture(scope="module")
+def installed_with_deps(tarball, work):
+    """The tarball installed the way a user does, offline, into an empty path: its dependencies are found in the
+    `ansible` package (nothing else is installed), gpt371.infra alone lands in the path."""
+    path = work / "user-collections"
+    out = run(["ansible-galaxy", "collection", "install", "--offline", "-p", str(path), str(tarball)], work)
+    for dependency in GALAXY["dependencies"]:
+        assert re.search(r"'%s:[^']+' is already installed, skipping" % re.escape(dependency), out), (dependency, out)
+    assert sorted(os.listdir(path / "ansible_collections")) == [GALAXY["namespace"]]
+    assert sorted(os.listdir(path / "ansible_collections" / GALAXY["namespace"])) == [GALAXY["name"]]
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of examples/project with its vault password file (made here, as a user does) and an empty HOME."""
+    dest = tmp_path / "project"
+    shutil.copytree(PROJECT, dest)
+    (dest / ".vault-password").write_text(EXAMPLE_VAULT_PASSWORD + "\n", encoding="utf-8")
+    (dest / ".vault-password").chmod(0o600)
+    (tmp_path / "home").mkdir()
+    return dest
+
+
+def in_project(argv, project, collections, check=True):
+    """A command run from the project directory with its own ansible.cfg (no ANSIBLE_CONFIG), an empty HOME and
+    only `collections` (plus the `ansible` package) as collections path."""
+    environ = {"PATH": os.pathsep.join([str(BIN), "/usr/bin", "/bin"]), "HOME": str(project.parent / "home"),
+               "LANG": "C.UTF-8", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_COLLECTIONS_PATH": str(collections)}
+    proc = subprocess.run([str(BIN / argv[0])] + argv[1:], cwd=project, env=environ, capture_output=True, text=True,
+                          check=False, timeout=300)
+    if check:
+        assert proc.returncode == 0, "%s\n%s%s" % (" ".join(argv), proc.stdout[-3000:], proc.stderr[-3000:])
+    return proc
+
+
+def test_the_example_project_finds_the_collection_in_the_install_only(installed_with_deps, project):
+    proc = in_project(["ansible-galaxy", "collection", "list", "--format", "json"], project, installed_with_deps)
+    listing = json.loads(proc.stdout)
+    holders = sorted(path for path, found in listing.items() if FQCN in found)
+    assert holders == [str(installed_with_deps / "ansible_collections")], holders
+    # its dependencies: the bundle's, at versions galaxy.yml accepts
+    bundled = {name: info["version"] for path, found in listing.items() for name, info in found.items()
+               if path != str(installed_with_deps / "ansible_collections")}
+    for dependency, spec in GALAXY["dependencies"].items():
+        assert dependency in bundled, dependency
+        assert SpecifierSet(spec).contains(bundled[dependency]), (dependency, bundled[dependency], spec)
+
+
+def test_the_example_project_syntax_checks_site_from_the_install(installed_with_deps, project):
+    proc = in_project(["ansible-playbook", "--syntax-check", "-v", FQCN + ".site"], project, installed_with_deps)
+    out = proc.stdout + proc.stderr
+    assert "Using %s as config file" % (project / "ansible.cfg") in out
+    (playbook,) = re.findall(r"^playbook: (\S+)$", proc.stdout, re.M)
+    assert playbook == str(installed_with_deps / "ansible_collections/gpt371/infra/playbooks/site.yml")
+    # the inventory is the collection's dynamic inventory, from the install; with no cloud here it names the cloud
+    assert "Using inventory plugin 'ansible_collections.gpt371.infra.plugins.inventory.deployment'" in out, out[-2000:]
+    assert "reading the servers of cloud 'my-openstack' failed" in out
+
+
+def test_the_example_vault_holds_what_the_settings_name(project, installed_with_deps):
+    vault = project / "inventory/group_vars/all/vault.yml"
+    assert vault.read_text(encoding="utf-8").startswith("$ANSIBLE_VAULT;1.1;AES256\n")
+    proc = in_project(["ansible-vault", "view", str(vault)], project, installed_with_deps)
+    secrets = yaml.safe_load(proc.stdout)
+    settings = (project / "inventory/group_vars/all/main.yml").read_text(encoding="utf-8")
+    assert sorted(secrets) == sorted(set(re.findall(r"\b(vault_\w+)\b", settings)))
+    assert set(secrets.values()) == {"CHANGE-ME"}  # placeholders only: nothing real is committed
+    inventory = yaml.safe_load((project / "inventory/deployment.yml").read_text(encoding="utf-8"))
+    main = yaml.safe_load(settings)
+    assert inventory["plugin"] == FQCN + ".deployment"
+    assert inventory["deployment"] == main["infra_deployment"] and inventory["cloud"] == main["infra_cloud"]
+    assert inventory["access"] == main["infra_access"]
+
+
+def test_the_example_project_points_into_no_checkout():
+    cfg = configparser.ConfigParser()
+    cfg.read(PROJECT / "ansible.cfg")
+    assert not {"collections_path", "collections_paths"} & set(cfg["defaults"]), "collections come from the install"
+    assert cfg["defaults"]["vault_password_file"] == ".vault-password"
+    assert ".vault-password" in (PROJECT / ".gitignore").read_text(encoding="utf-8").split()
+    requirements_yml = yaml.safe_load((PROJECT / "requirements.yml").read_text(encoding="utf-8"))
+    assert [c["name"] for c in requirements_yml["collections"]] == [FQCN]
