@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+API_EXTERNAL = 'api (external)'
 # What each integration point depends on: the server that runs it, its port, the .env keys.
 POINTS = {
     'database': {'server': 'supabase', 'port': 5432,
@@ -24,6 +25,8 @@ POINTS = {
                 'address': ['STORAGE_ENDPOINT', 'STORAGE_BUCKET']},
     'xpipe': {'server': 'xpipe', 'port': 8080,
               'credentials': ['XPIPE_API_KEY'], 'address': ['XPIPE_HOST', 'XPIPE_PORT']},
+    # The public API as an external service reaches it: from the controller, at core's floating IP, over TLS.
+    API_EXTERNAL: {'server': 'core', 'port': 443, 'credentials': [], 'address': []},
 }
 
 # Probe reasons (module_utils/_probe.py REASONS) the rules look at. The rules read the reason, never the
@@ -35,8 +38,9 @@ CREDENTIALS = frozenset(('auth',))
 RULES = ('server_down', 'security_group', 'env_credentials', 'service_credentials', 'env_address', 'dns',
          'network', 'not_listening', 'probe')
 SERVICE_START = {'database': 'pg_ctlcluster / systemctl start postgresql; check listen_addresses',
-                 'xpipe': 'docker compose up -d xpipe in the stack directory'}
-SECRET_ROLE = {'database': 'database', 'storage': 'storage', 'xpipe': 'stack'}
+                 'xpipe': 'docker compose up -d xpipe in the stack directory',
+                 API_EXTERNAL: 'docker compose up -d api in the stack directory; check the api publishes the port'}
+SECRET_ROLE = {'database': 'database', 'storage': 'storage', 'xpipe': 'stack', API_EXTERNAL: 'stack'}
 
 
 def _server_for(point, servers, deployment):
@@ -51,17 +55,81 @@ def _server_for(point, servers, deployment):
     return None
 
 
-def _port_findings(port, secgroup):
-    """secgroup_check findings that concern a port (missing rule, wrong source, server not in group)."""
+def _covers(rule, protocol, port):
+    """Whether a secgroup_check rule (public form) is about ``protocol``/``port`` (ingress)."""
+    if not rule or rule.get('direction', 'ingress') != 'ingress':
+        return False
+    if str(rule.get('protocol') or 'any') not in (protocol, 'any'):
+        return False
+    low, high = rule.get('port_range_min'), rule.get('port_range_max')
+    if low is None and high is None:
+        return True
+    low = int(low if low is not None else high)
+    high = int(high if high is not None else low)
+    return low <= int(port) <= high
+
+
+def _server_name(finding):
+    """The server a server_missing_group finding is about (its fix's ``name``), else None."""
+    fix = finding.get('fix')
+    if isinstance(fix, dict) and isinstance(fix.get('openstack.cloud.server'), dict):
+        return fix['openstack.cloud.server'].get('name')
+    return None
+
+
+def port_findings(port, secgroup, server=None, protocol='tcp'):
+    """The secgroup_check findings that block ``protocol``/``port`` to ``server``, joined by structured fields only:
+    a ``missing_rule`` whose declared rule covers the port (ingress, same protocol, port range), or a
+    ``server_missing_group`` finding about ``server`` (its fix names the server). Never by the words of a detail.
+    """
     found = []
     for finding in (secgroup or {}).get('findings', []):
-        rule = finding.get('rule') or {}
-        low, high = rule.get('port_range_min'), rule.get('port_range_max')
-        text = '%s %s' % (finding.get('detail', ''), finding.get('kind', ''))
-        covers = low is not None and high is not None and int(low) <= port <= int(high)
-        if covers or str(port) in text:
+        kind = finding.get('kind')
+        if kind == 'missing_rule' and _covers(finding.get('rule'), protocol, port):
+            found.append(finding)
+        elif kind == 'server_missing_group' and server and _server_name(finding) == server:
             found.append(finding)
     return found
+
+
+def rule_source(rule):
+    """Where a rule admits traffic from: its CIDR, 'group <name>', or 'anywhere' without either."""
+    rule = rule or {}
+    if rule.get('remote_group'):
+        return 'group %s' % rule['remote_group']
+    return rule.get('remote_ip_prefix') or 'anywhere'
+
+
+def rule_command(group, rule, protocol, port):
+    """The openstack CLI command that adds the missing rule back."""
+    rule = rule or {}
+    low = rule.get('port_range_min', port)
+    high = rule.get('port_range_max', low)
+    ports = '%s' % low if low == high else '%s:%s' % (low, high)
+    remote = ('--remote-group %s' % rule['remote_group'] if rule.get('remote_group') else
+              '--remote-ip %s' % rule['remote_ip_prefix'] if rule.get('remote_ip_prefix') else '')
+    ether = ' --ethertype %s' % rule['ethertype'] if rule.get('ethertype') not in (None, 'IPv4') else ''
+    return ('openstack security group rule create --ingress --protocol %s --dst-port %s %s%s %s'
+            % (rule.get('protocol') or protocol, ports, remote, ether, group)).replace('  ', ' ')
+
+
+def blocked_verdict(findings, protocol, port, evidence):
+    """'security group <name> blocks tcp/<port> from <source>' with the exact fix, from the first finding."""
+    first = findings[0]
+    group = first.get('group') or '?'
+    evidence.extend('%s %s: %s' % (f.get('kind'), f.get('group'), f.get('detail')) for f in findings)
+    if first.get('kind') == 'missing_rule':
+        rule = first.get('rule') or {}
+        cause = 'security group %s blocks %s/%s from %s' % (group, protocol, port, rule_source(rule))
+        fix = 'add the rule: %s (or re-run playbooks/provision.yml, network role); as a task: %s' % (
+            rule_command(group, rule, protocol, port), fix_text(first.get('fix')))
+    else:
+        server = _server_name(first)
+        cause = 'security group %s blocks %s/%s to %s: the server is not attached to it' % (
+            group, protocol, port, server)
+        fix = 'attach it: openstack server add security group %s %s (or re-run playbooks/provision.yml); as a ' \
+              'task: %s' % (server, group, fix_text(first.get('fix')))
+    return _verdict('security_group', cause, fix, evidence)
 
 
 def _verdict(rule, likely_cause, fix, evidence):
@@ -71,7 +139,7 @@ def _verdict(rule, likely_cause, fix, evidence):
 def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=None, host_networks=None):
     """The most likely cause of a failed probe row and its fix.
 
-    row: {point, host, failed_check, reason, cause, fix}; servers: [{name, status, networks}];
+    row: {point, host, failed_check, reason, cause, fix, optional port and protocol (else the point's)}; servers: [{name, status, networks}];
     secgroup: a secgroup_check result; env_mismatches: {host: [.env keys that differ from the outputs]};
     host_networks: {host: [network names]} of the app hosts.
     Returns {rule, likely_cause, fix, evidence}; ``rule`` (one of RULES) names the rule that decided,
@@ -92,16 +160,14 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
                 cause += ': %s' % server['fault']
             return _verdict('server_down', cause, server_state_fix(server['name'], server.get('status')), evidence)
 
-    if spec.get('port') and reason in NO_CONNECTION:
-        findings = _port_findings(spec['port'], secgroup)
+    port = row.get('port') or spec.get('port')
+    if port and reason in NO_CONNECTION:
+        protocol = row.get('protocol') or 'tcp'
+        findings = port_findings(port, secgroup, server['name'] if server else None, protocol)
         if findings:
-            first = findings[0]
-            evidence.extend('%s: %s' % (f.get('kind'), f.get('detail')) for f in findings)
-            return _verdict('security_group', 'a security group blocks port %d: %s' % (spec['port'], first.get('detail')),
-                            fix_text(first.get('fix')) or
-                            're-run playbooks/provision.yml (network role) to restore the declared rules', evidence)
+            return blocked_verdict(findings, protocol, int(port), evidence)
         if secgroup is not None:
-            evidence.append('security groups allow port %d as declared' % spec['port'])
+            evidence.append('security groups allow port %s as declared' % port)
 
     mismatched = [k for k in (env_mismatches or {}).get(host, []) if k in spec.get('credentials', [])]
     if reason in CREDENTIALS:
@@ -137,7 +203,7 @@ def diagnose(row, servers=None, secgroup=None, env_mismatches=None, deployment=N
 
     if server is not None and reason == 'refused':
         return _verdict('not_listening',
-                        'nothing listens on %s port %s although the server is ACTIVE' % (server['name'], spec['port']),
+                        'nothing listens on %s port %s although the server is ACTIVE' % (server['name'], port),
                         'start the service on %s (%s)' % (server['name'], SERVICE_START.get(point, 'see its logs')),
                         evidence)
 

@@ -16,13 +16,17 @@ import json
 import uuid
 from xml.sax.saxutils import escape, quoteattr
 
-from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import diagnose, fix_text, server_state_fix
+from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import (API_EXTERNAL, diagnose, fix_text,
+                                                                           server_state_fix)
 
 # The integration points probed from each app host (columns of the HTML matrix): the guide's three services, then
 # the stack's own view of them (gpt371.infra.service_env: the running containers hold the .env's values).
 PROBE_POINTS = ('database', 'storage', 'xpipe', 'services')
 # The points a caller that names none gets (integration_report's default): the three probes.
 DEFAULT_POINTS = ('database', 'storage', 'xpipe')
+# Points probed once from the controller, the way an external service reaches them (their own rows, not cells of
+# the host x point matrix): the public API at core's floating IP, over TLS.
+EXTERNAL_POINTS = (API_EXTERNAL,)
 # The service whose replicas an agent server runs (examples/reference-stack/hosts/agents.yml), AGENT_COUNT of them.
 AGENT_SERVICE = 'agent-service'
 
@@ -194,7 +198,12 @@ def build_rows(probes, servers=None, secgroup=None, env_mismatches=None, deploym
             'reason': result.get('reason'),
             'cause': result.get('cause') or ('' if result.get('ok') else result.get('msg', 'the probe did not run')),
             'fix': result.get('fix') or '',
+            # The TLS version the probe negotiated (None: no TLS, or the connection failed before the handshake).
+            'tls_version': result.get('tls_version') or result.get('ssl_protocol'),
         }
+        for key in ('port', 'protocol'):
+            if probe.get(key):
+                row[key] = probe[key]
         if row['ok']:
             row['detail'] = '; '.join(c.get('detail', '') for c in checks if c.get('detail'))
         else:
@@ -230,6 +239,16 @@ def failure_lines(rows):
             for r in rows if not r['ok']]
 
 
+def tls_text(row):
+    """The TLS version of a row for the renderings: 'TLSv1.3', 'no TLS' for a probe that passed in the clear,
+    '-' when unknown (a failed connection, a row that is not a connection)."""
+    if row.get('tls_version'):
+        return row['tls_version']
+    if row['ok'] and row['point'] in DEFAULT_POINTS + EXTERNAL_POINTS:
+        return 'no TLS'
+    return '-'
+
+
 def _cell(text):
     return str(text if text is not None else '').replace('|', '\\|').replace('\n', ' ')
 
@@ -249,13 +268,13 @@ def render_markdown(rows, summary, title, run=None):
         lines += [run_line(run), '']
     lines += ['%s: %d of %d integration points pass.' % ('PASS' if summary['ok'] else 'FAIL',
                                                          summary['passed'], summary['total']), '',
-              '| Integration point | From host | Result | Latency | Detail |',
-              '|---|---|---|---|---|']
+              '| Integration point | From host | Result | TLS | Latency | Detail |',
+              '|---|---|---|---|---|---|']
     for r in rows:
         latency = '%s ms' % r['latency_ms'] if r.get('latency_ms') is not None else ''
-        lines.append('| %s | %s | %s | %s | %s |' % (_cell(r['point']), _cell(r['host']),
-                                                     'pass' if r['ok'] else '**FAIL**', latency,
-                                                     _cell(r.get('detail'))))
+        lines.append('| %s | %s | %s | %s | %s | %s |' % (_cell(r['point']), _cell(r['host']),
+                                                          'pass' if r['ok'] else '**FAIL**', _cell(tls_text(r)),
+                                                          latency, _cell(r.get('detail'))))
     failed = [r for r in rows if not r['ok']]
     if failed:
         lines += ['', '## What to fix', '']
@@ -269,12 +288,13 @@ def render_markdown(rows, summary, title, run=None):
 
 def render_table(rows):
     """The summary printed at the end of the play: fixed-width, one line per row."""
-    out = ['%-16s %-22s %-6s %8s  %s' % ('POINT', 'FROM', 'RESULT', 'LATENCY', 'DETAIL')]
+    out = ['%-16s %-22s %-6s %-7s %8s  %s' % ('POINT', 'FROM', 'RESULT', 'TLS', 'LATENCY', 'DETAIL')]
     for r in rows:
         latency = '%sms' % r['latency_ms'] if r.get('latency_ms') is not None else '-'
         detail = r.get('detail') if r['ok'] else (r.get('likely_cause') or r.get('cause'))
         result = 'pass' if r['ok'] else 'FAIL'
-        out.append('%-16s %-22s %-6s %8s  %s' % (r['point'], r['host'], result, latency, (detail or '')[:72]))
+        out.append('%-16s %-22s %-6s %-7s %8s  %s' % (r['point'], r['host'], result, tls_text(r), latency,
+                                                      (detail or '')[:72]))
     return out
 
 
@@ -284,8 +304,9 @@ def render_junit(rows, summary, title, elapsed_s, run=None):
         seconds = (r.get('latency_ms') or 0) / 1000.0
         head = '  <testcase classname=%s name=%s time="%.3f">' % (
             quoteattr('371gpt.%s' % r['point']), quoteattr('%s from %s' % (r['point'], r['host'])), seconds)
+        head += '\n    <properties><property name="tls_version" value=%s/></properties>' % quoteattr(tls_text(r))
         if r['ok']:
-            cases.append(head + '</testcase>')
+            cases.append(head + '\n  </testcase>')
         else:
             body = 'Fix: %s\n%s' % (r['fix'], '\n'.join(r.get('evidence') or []))
             cases.append('%s\n    <failure message=%s type=%s>%s</failure>\n  </testcase>' % (
@@ -340,10 +361,12 @@ def matrix(rows):
                 cells[(host, point)] = {'state': 'none', 'text': 'not checked', 'cause': '', 'fix': ''}
             elif row['ok']:
                 latency = '%s ms' % row['latency_ms'] if row.get('latency_ms') is not None else ''
-                cells[(host, point)] = {'state': 'pass', 'text': 'pass' + (' · ' + latency if latency else ''),
+                tls = ' · ' + row['tls_version'] if row.get('tls_version') else ''
+                cells[(host, point)] = {'state': 'pass', 'tls': tls_text(row),
+                                        'text': 'pass' + tls + (' · ' + latency if latency else ''),
                                         'cause': '', 'fix': ''}
             else:
-                cells[(host, point)] = {'state': 'fail', 'text': 'FAIL',
+                cells[(host, point)] = {'state': 'fail', 'text': 'FAIL', 'tls': tls_text(row),
                                         'cause': row.get('likely_cause') or row.get('cause') or 'failed',
                                         'fix': row.get('fix') or ''}
     return hosts, points, cells
@@ -408,22 +431,22 @@ def render_html(rows, summary, title, run=None):
             if cell['state'] == 'fail':
                 body += '<div class="cause">%s</div><div class="fix">Fix: %s</div>' % (
                     _e(cell['cause']), _e(cell['fix']))
-            tds.append('<td class="cell %s" data-host="%s" data-point="%s" data-state="%s">%s</td>' % (
-                cell['state'], _e(host), _e(point), cell['state'], body))
+            tds.append('<td class="cell %s" data-host="%s" data-point="%s" data-state="%s" data-tls="%s">%s</td>'
+                       % (cell['state'], _e(host), _e(point), cell['state'], _e(cell.get('tls', '-')), body))
         out.append('<tr><th scope="row">%s</th>%s</tr>' % (_e(host), ''.join(tds)))
     out.append('</tbody></table>')
     others = deployment_rows(rows)
     if others:
         out.append('<h2>Deployment checks</h2><table id="checks"><thead><tr><th>Check</th><th>Where</th>'
-                   '<th>Result</th></tr></thead><tbody>')
+                   '<th>TLS</th><th>Result</th></tr></thead><tbody>')
         for r in others:
             state = 'pass' if r['ok'] else 'fail'
             body = '<div class="result">%s</div>' % _e(r.get('detail') if r['ok'] else 'FAIL')
             if not r['ok']:
                 body += '<div class="cause">%s</div><div class="fix">Fix: %s</div>' % (
                     _e(r.get('likely_cause') or r.get('cause')), _e(r.get('fix')))
-            out.append('<tr><td>%s</td><td>%s</td><td class="check %s" data-point="%s">%s</td></tr>' % (
-                _e(r['point']), _e(r['host']), state, _e(r['point']), body))
+            out.append('<tr><td>%s</td><td>%s</td><td class="tls">%s</td><td class="check %s" data-point="%s">%s'
+                       '</td></tr>' % (_e(r['point']), _e(r['host']), _e(tls_text(r)), state, _e(r['point']), body))
         out.append('</tbody></table>')
     out.append('</body></html>')
     return '\n'.join(out) + '\n'

@@ -80,7 +80,11 @@ options:
     choices: [database, storage, xpipe, services]
     default: [database, storage, xpipe]
   probes:
-    description: One entry per probe run.
+    description:
+      - One entry per probe run.
+      - V(api (external\)) is the public API probed from the controller at core's floating IP over TLS, the way an
+        external service reaches it (M(gpt371.infra.xpipe_health) against its health URL): a row of its own, with
+        O(probes[].host=controller).
     type: list
     elements: dict
     default: []
@@ -89,7 +93,7 @@ options:
         description: Integration point.
         type: str
         required: true
-        choices: [database, storage, xpipe, services]
+        choices: [database, storage, xpipe, services, api (external)]
       host:
         description: Host the probe ran from.
         type: str
@@ -98,6 +102,15 @@ options:
         description: The registered result of the probe (run with C(fail_on_error=false)).
         type: dict
         required: true
+      port:
+        description:
+          - The port the probe connected to, when it is not the point's usual one (5432, 8080, 443 for
+            V(api (external\))); a blocked connection is joined with the security-group finding of this port.
+        type: int
+      protocol:
+        description: The protocol of that port.
+        type: str
+        default: tcp
   servers:
     description:
       - Servers of the deployment as C(openstack.cloud.server_info) returns them, or reduced to C(name), C(status),
@@ -187,8 +200,9 @@ summary:
   type: dict
   sample: {total: 10, passed: 9, failed: 1, ok: false}
 rows:
-  description: One row per integration point and host (C(point), C(host), C(ok), C(latency_ms), C(detail)), failures with
-    C(likely_cause), C(fix) and C(evidence).
+  description: One row per integration point and host (C(point), C(host), C(ok), C(latency_ms), C(tls_version), the
+    TLS version negotiated or null, C(detail)), failures with C(likely_cause), C(fix) and C(evidence); a blocked
+    port's row says C(security group <name> blocks tcp/<port> from <source>) with the command that adds the rule.
   returned: always
   type: list
   elements: dict
@@ -246,9 +260,12 @@ def main():
             points=dict(type='list', elements='str', default=list(report.DEFAULT_POINTS),
                         choices=list(report.PROBE_POINTS)),
             probes=dict(type='list', elements='dict', default=[], options=dict(
-                point=dict(type='str', required=True, choices=list(report.PROBE_POINTS)),
+                point=dict(type='str', required=True,
+                           choices=list(report.PROBE_POINTS) + list(report.EXTERNAL_POINTS)),
                 host=dict(type='str', required=True),
                 result=dict(type='dict', required=True),
+                port=dict(type='int'),
+                protocol=dict(type='str', default='tcp'),
             )),
             servers=dict(type='list', elements='dict'),
             not_active=dict(type='list', elements='dict', default=[]),

@@ -19,7 +19,8 @@ REFUSED = {'point': 'database', 'host': 'agent-server-0', 'failed_check': 'conne
 ACTIVE = [{'name': 'demo-supabase', 'status': 'ACTIVE', 'networks': ['demo-net']},
           {'name': 'demo-xpipe', 'status': 'ACTIVE', 'networks': ['demo-net']}]
 SG_MISSING_8080 = {'findings': [{'severity': 'high', 'kind': 'missing_rule', 'group': 'demo-xpipe',
-                                 'rule': {'protocol': 'tcp', 'port_range_min': 8080, 'port_range_max': 8080},
+                                 'rule': {'direction': 'ingress', 'protocol': 'tcp', 'port_range_min': 8080,
+                                          'port_range_max': 8080, 'remote_ip_prefix': '10.10.0.0/24'},
                                  'detail': 'demo-xpipe lacks ingress tcp 8080 from 10.10.0.0/24',
                                  'fix': {'openstack.cloud.security_group_rule': {
                                      'security_group': 'demo-xpipe', 'port_range_min': 8080}}}]}
@@ -39,7 +40,7 @@ def test_security_group_blocking_the_port():
                cause='no answer from 10.0.0.11:8080 within 3.0 s')
     verdict = diagnose(row, ACTIVE, SG_MISSING_8080, deployment='demo')
     assert verdict['rule'] == 'security_group'
-    assert verdict['likely_cause'].startswith('a security group blocks port 8080')
+    assert verdict['likely_cause'] == 'security group demo-xpipe blocks tcp/8080 from 10.10.0.0/24'
     assert 'openstack.cloud.security_group_rule' in verdict['fix'] and 'port_range_min=8080' in verdict['fix']
     assert any('missing_rule' in e for e in verdict['evidence'])
 
@@ -206,7 +207,8 @@ def test_nonsense_in_registered_results_changes_no_report_row():
 # -- report --------------------------------------------------------------------------------------
 
 def _probes():
-    ok = {'ok': True, 'elapsed_ms': 12, 'attempts': 1, 'checks': [{'name': 'connect', 'ok': True, 'detail': 'fine'}]}
+    ok = {'ok': True, 'elapsed_ms': 12, 'attempts': 1, 'tls_version': 'TLSv1.3',
+          'checks': [{'name': 'connect', 'ok': True, 'detail': 'fine'}]}
     bad = {'ok': False, 'elapsed_ms': 30, 'attempts': 2, 'failed_check': 'bucket', 'reason': 'auth',
            'cause': 'the secret key does not match the access key', 'fix': 'check STORAGE_SECRET_KEY',
            'checks': [{'name': 'bucket', 'ok': False, 'reason': 'auth', 'detail': 'SignatureDoesNotMatch'}]}
@@ -219,12 +221,14 @@ def test_rows_summary_and_formats():
     assert summary == {'total': 2, 'passed': 1, 'failed': 1, 'ok': False}
     assert (rows[1]['reason'], rows[1]['diagnosis']) == ('auth', 'env_credentials')
     md = report.render_markdown(rows, summary, 'T')
-    assert '| database | core | pass | 12 ms | fine |' in md
+    assert '| database | core | pass | TLSv1.3 | 12 ms | fine |' in md
     assert '| storage | core | **FAIL** |' in md and 'configure.yml' in md
     suite = ET.fromstring(report.render_junit(rows, summary, 'T', 0.5)).find('testsuite')
     assert (suite.get('tests'), suite.get('failures')) == ('2', '1')
     failure = suite.find("testcase[@name='storage from core']/failure")
     assert 'STORAGE_SECRET_KEY' in failure.get('message') and failure.get('type') == 'bucket'
+    tls = suite.find("testcase[@name='database from core']/properties/property[@name='tls_version']")
+    assert tls.get('value') == 'TLSv1.3'
     data = json.loads(report.render_json(rows, summary, 'T', 'now'))
     assert data['summary']['failed'] == 1 and data['rows'][1]['likely_cause']
     assert report.failure_lines(rows)[0].startswith('storage from core: the .env on core holds')
