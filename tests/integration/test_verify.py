@@ -1,5 +1,6 @@
 """playbooks/verify.yml against real local services: a healthy run, then faults the report must diagnose,
 servers that are not ACTIVE, and a previous report that must never survive a run looking current."""
+import datetime
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.helpers.compose import ComposeProject, docker, missing_compose_or_image
+from tests.helpers.tls import make_fault_certificates
 
 from services.local import guide_env
 
@@ -44,9 +46,38 @@ def test_healthy_system_passes_with_three_reports(verify, tmp_path):
     suite = ET.parse(tmp_path / 'integration-report.xml').getroot().find('testsuite')
     assert (suite.get('tests'), suite.get('failures')) == ('3', '0')
     md = (tmp_path / 'integration-report.md').read_text()
-    assert '| Integration point | From host | Result | Latency | Detail |' in md and 'PASS: 3 of 3' in md
+    assert '| Integration point | From host | Result | TLS | Latency | Detail |' in md and 'PASS: 3 of 3' in md
     assert 'changed=0' in res.stdout
     assert 'POINT            FROM' in res.stdout, 'the summary table is printed at the end of the play'
+
+
+def test_tls_everywhere_verify_full_and_the_external_api_row(verify, services, tmp_path):
+    """With a CA, the database is probed with verify-full (the default then); every row shows its TLS version in the
+    four formats; the public API is checked from the controller over TLS as its own row."""
+    res, report, rows = verify(verify_api_external=True, verify_api_external_ca_cert=services['ca_cert'],
+                               verify_api_external_url=services['xpipe']['url_https'] + '/public/health')
+    assert res.returncode == 0, res.output[-3000:]
+    assert set(rows) == {'database', 'storage', 'xpipe', 'api (external)'}
+    assert rows['api (external)']['host'] == 'controller' and rows['api (external)']['ok']
+    for point, row in rows.items():
+        assert row['tls_version'] in ('TLSv1.2', 'TLSv1.3'), (point, row)
+    md = (tmp_path / 'integration-report.md').read_text()
+    assert '| database | localhost | pass | TLSv1.' in md and '| api (external) | controller | pass | TLSv1.' in md
+    suite = ET.parse(tmp_path / 'integration-report.xml').getroot().find('testsuite')
+    tls = [p.get('value') for p in suite.iter('property') if p.get('name') == 'tls_version']
+    assert len(tls) == 4 and all(v.startswith('TLSv1.') for v in tls), tls
+    page = (tmp_path / 'integration-report.html').read_text()
+    assert page.count('data-tls="TLSv1.') == 3 and 'api (external)' in page
+
+
+def test_with_a_ca_the_database_is_verified_full(verify, tmp_path):
+    """With verify_ca_cert set, the database probe defaults to verify-full: another CA than the one that signed the
+    server's certificate fails the chain (require, the default without a CA, would not check it)."""
+    _certs, facts = make_fault_certificates(tmp_path, datetime.datetime.now(datetime.timezone.utc))
+    res, _report, rows = verify(verify_points=['database'], verify_ca_cert=facts['ca_cert'])
+    assert res.returncode != 0
+    assert rows['database']['reason'] == 'tls_untrusted', rows['database']
+    assert rows['database']['tls_version'] is None
 
 
 def test_wrong_storage_secret_is_diagnosed_and_the_rest_still_checked(verify, services, tmp_path):
