@@ -2,6 +2,8 @@
 import json
 import os
 import socket
+import ssl
+import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,8 +37,34 @@ def endpoint_host_port(url):
     return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
-def serve(name, port, routes, api_key_env=None):
-    """Serve GET routes ({path: callable -> (status, dict)}) as JSON on port."""
+def tls_files():
+    """(cert, key) from TLS_CERT_FILE / TLS_KEY_FILE when both files exist, else None (plain HTTP)."""
+    cert, key = os.environ.get("TLS_CERT_FILE", ""), os.environ.get("TLS_KEY_FILE", "")
+    if cert and key and os.path.isfile(cert) and os.path.isfile(key):
+        return cert, key
+    return None
+
+
+def server_context(cert, key):
+    """A TLS server context (TLS 1.2 or newer) with the certificate chain and key."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def client_context():
+    """The context for HTTPS calls to the other services: TLS_CA_FILE (the CA that signed them) when it exists."""
+    ca = os.environ.get("TLS_CA_FILE", "")
+    return ssl.create_default_context(cafile=ca if ca and os.path.isfile(ca) else None)
+
+
+def serve(name, port, routes, api_key_env=None, tls_port=None):
+    """Serve GET routes ({path: callable -> (status, dict)}) as JSON on port.
+
+    With TLS files (tls_files()): HTTPS on ``tls_port`` beside plain HTTP on ``port`` when ``tls_port`` is given,
+    else HTTPS on ``port`` itself.
+    """
 
     class Handler(BaseHTTPRequestHandler):
         server_version = name
@@ -66,5 +94,14 @@ def serve(name, port, routes, api_key_env=None):
         def log_message(self, fmt, *args):
             print("%s %s" % (self.address_string(), fmt % args), flush=True)
 
-    print("%s listening on :%d" % (name, port), flush=True)
-    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+    files = tls_files()
+    plain = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    if files and tls_port:
+        secure = ThreadingHTTPServer(("0.0.0.0", tls_port), Handler)
+        secure.socket = server_context(*files).wrap_socket(secure.socket, server_side=True)
+        threading.Thread(target=secure.serve_forever, daemon=True).start()
+        print("%s listening on :%d (https)" % (name, tls_port), flush=True)
+    elif files:
+        plain.socket = server_context(*files).wrap_socket(plain.socket, server_side=True)
+    print("%s listening on :%d (%s)" % (name, port, "https" if files and not tls_port else "http"), flush=True)
+    plain.serve_forever()
