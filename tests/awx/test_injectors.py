@@ -100,5 +100,7 @@ def test_optional_inputs_render_empty(assets, tmp_path):
     (ctype,) = [ct for ct in assets["credential_types"] if ct["name"] == "371GPT object storage"]
     env, _extra, _files = render_injectors(ctype, {"access_key": "a", "secret_key": "s"}, str(tmp_path))
     assert env == {"STORAGE_ACCESS_KEY": "a", "STORAGE_SECRET_KEY": "s", "STORAGE_ENDPOINT": ""}
-    with open(os.path.join(REPO, "plugins", "modules", "s3_probe.py"), encoding="utf-8") as fh:
-        assert "endpoint_url=p['endpoint_url'] or None" in fh.read()
+    # The probe's client, given that empty endpoint, talks to AWS S3 (virtual-host style), not to "".
+    from ansible_collections.gpt371.infra.plugins.module_utils._s3 import S3Client
+    client = S3Client(env["STORAGE_ENDPOINT"], "eu-west-1", "a", "s")
+    assert (client.scheme, client.hostname, client.path_style) == ("https", "s3.eu-west-1.amazonaws.com", False)
