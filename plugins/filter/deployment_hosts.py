@@ -42,6 +42,22 @@ options:
     description: More C(ansible_ssh_common_args) for every host.
     type: str
     default: ''
+  key_file:
+    description:
+      - Private key on the controller (C(ansible_ssh_private_key_file), and C(-i) of the hop through the bastion).
+      - Empty for none, when ssh-agent or an AWX machine credential holds the key.
+    type: str
+    default: ''
+  known_hosts_file:
+    description:
+      - The known_hosts file that pins the servers' host keys (C(StrictHostKeyChecking=yes)), for the target and the
+        hop through the bastion. Empty uses the user's own known_hosts files, still strictly.
+    type: str
+    default: ''
+  host_key_checking:
+    description: V(false) turns host key checking off (C(ansible.cfg)'s C(host_key_checking=False)).
+    type: bool
+    default: true
 '''
 
 EXAMPLES = r'''
@@ -53,7 +69,8 @@ EXAMPLES = r'''
 RETURN = r'''
 _value:
   description:
-    - C(hosts) (name to host variables, with C(ansible_host) and, through a bastion, C(ansible_ssh_common_args)),
+    - C(hosts) (name to host variables, with C(ansible_host), C(ansible_ssh_common_args) (the host key policy and,
+      through a bastion, an C(ssh -W) C(ProxyCommand) that needs no C(ssh -F) file) and C(gpt371_bastion)),
       C(groups) (group to host names), C(not_active) (name, status, fault) and C(errors) (empty when usable).
   type: dict
 '''
@@ -61,9 +78,11 @@ _value:
 from ansible_collections.gpt371.infra.plugins.module_utils._mark import hosts_from_servers
 
 
-def deployment_hosts(servers, deployment, access='bastion', bastion_group='core', user='root', ssh_args=''):
+def deployment_hosts(servers, deployment, access='bastion', bastion_group='core', user='root', ssh_args='',
+                     key_file='', known_hosts_file='', host_key_checking=True):
     return hosts_from_servers(list(servers or []), deployment, access=access, bastion_group=bastion_group,
-                              user=user, ssh_args=ssh_args)
+                              user=user, ssh_args=ssh_args, key_file=key_file or '',
+                              known_hosts_file=known_hosts_file or '', host_key_checking=bool(host_key_checking))
 
 
 class FilterModule(object):

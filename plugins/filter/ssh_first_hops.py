@@ -52,6 +52,8 @@ _value:
   elements: dict
 '''
 
+from ansible_collections.gpt371.infra.plugins.module_utils._ssh_access import admin_cidrs, ssh_ingress_rules
+
 ALTERNATIVES = {
     'bastion': ('set infra_access=fixed_ip if the controller sits on the tenant network (an AWX execution node '
                 'in the project), or floating_ip to reach each server at its own floating IP'),
@@ -69,7 +71,7 @@ def ssh_first_hops(found, access='bastion', bastion_group='core', timeout=0):
         raise ValueError('access %r: choose one of bastion, floating_ip, fixed_ip (infra_access)' % (access,))
     hops = {}
     for name, hostvars in sorted(((found or {}).get('hosts') or {}).items()):
-        if 'ProxyJump=' in (hostvars.get('ansible_ssh_common_args') or ''):
+        if hostvars.get('gpt371_bastion'):  # reached through the bastion (module_utils/_mark.py)
             continue
         address = hostvars.get('ansible_host') or ''
         if address:
@@ -87,21 +89,8 @@ def ssh_first_hops(found, access='bastion', bastion_group='core', timeout=0):
     return result
 
 
-def bastion_ssh_config(found, deployment, user='root', key_file='', host_key_checking=True):
-    """ssh_config text for the bastion(s) of found (deployment_hosts' result), for ssh -F.
-
-    OpenSSH gives the ProxyJump hop's own ssh no command-line option but -F, so its key (and the host key policy
-    the controller uses, ansible.cfg's host_key_checking) must come from a file."""
-    lines = ['# Written by gpt371.infra.instances: the bastion of deployment %s.' % deployment]
-    for hop in ssh_first_hops(found, access='bastion'):
-        lines += ['Host %s' % hop['address'], '  User %s' % user]
-        if key_file:
-            lines += ['  IdentityFile %s' % key_file, '  IdentitiesOnly yes']
-        if not host_key_checking:
-            lines += ['  StrictHostKeyChecking no', '  UserKnownHostsFile /dev/null']
-    return '\n'.join(lines) + '\n'
-
-
 class FilterModule(object):
     def filters(self):
-        return {'ssh_first_hops': ssh_first_hops, 'bastion_ssh_config': bastion_ssh_config}
+        # The network role's network_admin_cidr (one CIDR or a list): normalised and checked, and the ssh group's
+        # rules, one per CIDR (module_utils/_ssh_access.py).
+        return {'ssh_first_hops': ssh_first_hops, 'admin_cidrs': admin_cidrs, 'ssh_ingress_rules': ssh_ingress_rules}

@@ -45,7 +45,9 @@ options:
     description:
       - How the controller reaches the servers (the playbooks' C(infra_access)).
       - V(bastion) reaches the server of O(bastion_group) at its floating IP and every other server at its private
-        address through it (SSH C(ProxyJump)), as on a cloud where only that server has a public address.
+        address through it (an C(ssh -W) C(ProxyCommand) in C(ansible_ssh_common_args) that carries the key and the
+        host key policy itself, so no C(ssh -F) file is needed), as on a cloud where only that server has a public
+        address.
       - V(floating_ip) reaches every server at its own floating IP; V(fixed_ip) at its private address (the controller
         sits on the tenant network, or a VPN reaches it).
     type: str
@@ -62,9 +64,40 @@ options:
     type: str
     default: root
   ssh_args:
-    description: More SSH options for every host (C(ansible_ssh_common_args)), e.g. a known_hosts file.
+    description: More SSH options for every host (C(ansible_ssh_common_args)).
     type: str
     default: ''
+  private_key_file:
+    description:
+      - The private key on the controller (C(ansible_ssh_private_key_file), and the hop's C(-i)).
+      - Unset when ssh-agent or an AWX machine credential provides the key (the usual case).
+    type: str
+    default: ''
+    env:
+      - name: GPT371_PRIVATE_KEY_FILE
+  known_hosts_file:
+    description:
+      - The known_hosts file that pins the servers' host keys; every connection (and the hop through the bastion)
+        uses it with C(StrictHostKeyChecking=yes).
+      - Default C(<state dir>/<deployment>_known_hosts), the file the role gpt371.infra.instances writes, where the
+        state dir is C($GPT371_STATE_DIR), else C($XDG_STATE_HOME/gpt371), else C(~/.local/state/gpt371) (lookup
+        gpt371.infra.state_dir).
+    type: str
+    env:
+      - name: GPT371_KNOWN_HOSTS
+  host_keys_from_console:
+    description:
+      - Pin the host keys of servers the known_hosts file does not know yet, read from each server's console log
+        (cloud-init prints them), as the instances role does. Needed where no earlier job left the file (each AWX
+        job starts in a fresh directory).
+      - A key that differs from the pinned one is never replaced here; the inventory fails, naming the server and
+        the command to accept the new key.
+    type: bool
+    default: true
+  host_key_checking:
+    description: V(false) turns host key checking off for these hosts (not for real clouds).
+    type: bool
+    default: true
 '''
 
 EXAMPLES = r'''
@@ -73,10 +106,14 @@ plugin: gpt371.infra.deployment
 access: bastion
 '''
 
+import os
+
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
+from ansible_collections.gpt371.infra.plugins.lookup.state_dir import state_dir
 from ansible_collections.gpt371.infra.plugins.module_utils import _mark
+from ansible_collections.gpt371.infra.plugins.module_utils import _ssh_access
 
 try:
     import openstack
@@ -107,11 +144,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         except Exception as exc:  # openstacksdk raises many types; all mean "no inventory"
             raise AnsibleParserError('gpt371.infra.deployment: reading the servers of cloud %r failed: %s'
                                      % (self.get_option('cloud') or '(default)', exc))
+        known_hosts = (self.get_option('known_hosts_file')
+                       or os.path.join(state_dir(os.environ), deployment + '_known_hosts'))
+        checking = self.get_option('host_key_checking')
         found = _mark.hosts_from_servers(servers, deployment, access=self.get_option('access'),
                                          bastion_group=self.get_option('bastion_group'),
-                                         user=self.get_option('user'), ssh_args=self.get_option('ssh_args'))
+                                         user=self.get_option('user'), ssh_args=self.get_option('ssh_args'),
+                                         key_file=self.get_option('private_key_file') or '',
+                                         known_hosts_file=known_hosts if checking else '',
+                                         host_key_checking=checking)
         if found['errors']:
             raise AnsibleParserError('gpt371.infra.deployment: ' + '; '.join(found['errors']))
+        if checking and self.get_option('host_keys_from_console'):
+            self._pin_host_keys(conn, servers, found, known_hosts)
         for group in sorted(found['groups']):
             self.inventory.add_group(group)
         for name, hostvars in sorted(found['hosts'].items()):
@@ -122,8 +167,47 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             for name in names:
                 self.inventory.add_child(group, name)
         self.inventory.set_variable('all', 'gpt371_not_active', found['not_active'])
+        self.inventory.set_variable('all', 'gpt371_known_hosts_file', known_hosts if checking else '')
         strict = self.get_option('strict')
         for name, hostvars in found['hosts'].items():
             self._set_composite_vars(self.get_option('compose'), hostvars, name, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), hostvars, name, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, name, strict=strict)
+
+    def _pin_host_keys(self, conn, servers, found, known_hosts):
+        """Adds the console's host keys of the hosts known_hosts does not pin yet; fails on a differing key."""
+        try:
+            with open(known_hosts) as handle:
+                existing = handle.read()
+        except (IOError, OSError):
+            existing = ''
+        pinned = set(h for e in _ssh_access.parse_known_hosts(existing) for h in e['hosts'])
+        wanted = []
+        for server in servers:
+            hostvars = found['hosts'].get(server.get('name'))
+            if hostvars is None:
+                continue
+            addresses = [a for a in (hostvars.get('gpt371_private_v4'), hostvars.get('gpt371_public_v4')) if a]
+            if not addresses or set(addresses) <= pinned:
+                continue
+            try:
+                output = conn.compute.get_server_console_output(server['id']).get('output') or ''
+            except Exception as exc:  # a console the cloud does not offer: the connection will say so
+                self.display.warning('gpt371.infra.deployment: no console log of %s (%s); its host key is not '
+                                     'pinned' % (server.get('name'), exc))
+                continue
+            wanted.append({'name': server['name'], 'id': server.get('id'), 'addresses': addresses,
+                           'keys': _ssh_access.parse_console_host_keys(output)})
+        if not wanted:
+            return
+        plan = _ssh_access.plan_known_hosts(existing, wanted, known_hosts_file=known_hosts)
+        if plan['mismatches']:
+            raise AnsibleParserError('gpt371.infra.deployment: ' + ' '.join(m['message'] for m in plan['mismatches']))
+        if plan['changed']:
+            directory = os.path.dirname(known_hosts)
+            if directory and not os.path.isdir(directory):
+                os.makedirs(directory, 0o700)
+            tmp = known_hosts + '.tmp'
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
+                handle.write(plan['text'])
+            os.rename(tmp, known_hosts)

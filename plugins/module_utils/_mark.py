@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.gpt371.infra.plugins.module_utils._ssh_access import ssh_common_args
+
 MARK_TAG = 'gpt371'
 META_DEPLOYMENT = 'gpt371_deployment'
 META_ROLE = 'gpt371_role'
@@ -54,16 +56,20 @@ def public_v4(server):
 
 
 def hosts_from_servers(servers, deployment, access='bastion', bastion_group='core', user='root',
-                       ssh_args=''):
+                       ssh_args='', key_file='', known_hosts_file='', host_key_checking=True):
     """The deployment's servers as inventory hosts.
 
     Returns {'hosts': {name: hostvars}, 'groups': {group: [names]}, 'not_active': [{name, status, fault}],
-    'errors': [message]}. Only ACTIVE marked servers become hosts. With access 'bastion' the server of
+    'errors': [message], 'host_keys': [{name, id, addresses}]} (host_keys: what gpt371.infra.server_host_keys
+    pins, every address of each host). Only ACTIVE marked servers become hosts. With access 'bastion' the server of
     bastion_group that has a floating IP is reached at that address and every other host through it
-    (ProxyJump); 'floating_ip' reaches each host at its own floating IP; 'fixed_ip' at its private address.
+    (an ssh -W ProxyCommand that carries key_file and the host key policy itself, module_utils/_ssh_access.py);
+    'floating_ip' reaches each host at its own floating IP; 'fixed_ip' at its private address. Every host's
+    ansible_ssh_common_args pins its host key in known_hosts_file (StrictHostKeyChecking=yes), unless
+    host_key_checking is false; key_file (optional: ssh-agent otherwise) becomes ansible_ssh_private_key_file.
     """
     if access not in ACCESS_MODES:
-        return {'hosts': {}, 'groups': {}, 'not_active': [],
+        return {'hosts': {}, 'groups': {}, 'not_active': [], 'host_keys': [],
                 'errors': ['access %r: choose one of %s' % (access, ', '.join(ACCESS_MODES))]}
     marked = sorted((s for s in servers if is_marked(s, deployment)), key=lambda s: s.get('name') or '')
     active = [s for s in marked if s.get('status') == 'ACTIVE']
@@ -97,15 +103,23 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
         if access == 'floating_ip' and not hostvars['ansible_host']:
             errors.append('access floating_ip: server %s has no floating IP; set access/infra_access to bastion '
                           '(reach it through %s) or give it one' % (name, bastion_group))
-        if access == 'bastion' and bastion is not None and server is not bastion:
-            hostvars['ansible_ssh_common_args'] = ' '.join(
-                part for part in ('-o ProxyJump=%s@%s' % (user, public_v4(bastion)), ssh_args) if part)
-        elif ssh_args:
-            hostvars['ansible_ssh_common_args'] = ssh_args
+        hop = public_v4(bastion) if (access == 'bastion' and bastion is not None and server is not bastion) else ''
+        common = ssh_common_args(bastion=hop, user=user, key_file=key_file, known_hosts_file=known_hosts_file,
+                                 host_key_checking=host_key_checking, extra=ssh_args)
+        if common:
+            hostvars['ansible_ssh_common_args'] = common
+        if hop:
+            hostvars['gpt371_bastion'] = hop
+        if key_file:
+            hostvars['ansible_ssh_private_key_file'] = key_file
         hosts[name] = hostvars
         for group in groups_of(server):
             groups.setdefault(group, []).append(name)
-    return {'hosts': hosts, 'groups': groups, 'not_active': not_active, 'errors': errors}
+    host_keys = [{'name': name, 'id': hostvars['gpt371_server_id'],
+                  'addresses': sorted(set(a for a in (hostvars['ansible_host'], hostvars['gpt371_private_v4'],
+                                                      hostvars['gpt371_public_v4']) if a))}
+                 for name, hostvars in sorted(hosts.items())]
+    return {'hosts': hosts, 'groups': groups, 'not_active': not_active, 'errors': errors, 'host_keys': host_keys}
 
 
 def groups_of(server):

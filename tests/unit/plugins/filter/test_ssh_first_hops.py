@@ -48,15 +48,10 @@ def test_nothing_found_gives_no_hop_and_a_wrong_access_is_named():
         ssh_first_hops({}, access='vpn')
 
 
-bastion_ssh_config = FilterModule().filters()['bastion_ssh_config']
-
-
-def test_the_bastion_ssh_config_gives_the_hop_its_key_and_host_key_policy():
-    found = deployment_hosts(RECORDS, 'p', access='bastion')
-    text = bastion_ssh_config(found, 'p', user='ubuntu', key_file='/o/p_id', host_key_checking=False)
-    assert text.splitlines() == [
-        '# Written by gpt371.infra.instances: the bastion of deployment p.', 'Host 198.51.100.4', '  User ubuntu',
-        '  IdentityFile /o/p_id', '  IdentitiesOnly yes', '  StrictHostKeyChecking no',
-        '  UserKnownHostsFile /dev/null']
-    pinned = bastion_ssh_config(found, 'p', key_file='/o/p_id')
-    assert 'StrictHostKeyChecking' not in pinned and '  User root' in pinned
+def test_extra_args_naming_a_proxy_do_not_hide_a_first_hop_but_the_bastion_mark_does():
+    """Only the hosts module_utils/_mark.py marks as reached through the bastion (gpt371_bastion) are skipped."""
+    found = deployment_hosts(RECORDS, 'p', access='bastion', ssh_args='-o ProxyJump=x@y')
+    hops = ssh_first_hops(found, access='bastion')
+    assert [h['address'] for h in hops] == ['198.51.100.4']
+    assert found['hosts']['p-core'].get('gpt371_bastion') is None
+    assert found['hosts']['p-xpipe']['gpt371_bastion'] == '198.51.100.4'

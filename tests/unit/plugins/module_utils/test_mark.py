@@ -34,9 +34,12 @@ def test_bastion_reaches_core_at_its_floating_ip_and_the_rest_through_it():
     assert found['errors'] == [] and found['not_active'] == []
     assert sorted(found['hosts']) == ['prod-agent-server-0', 'prod-core', 'prod-supabase']
     core, db = found['hosts']['prod-core'], found['hosts']['prod-supabase']
-    assert core['ansible_host'] == '203.0.113.7' and 'ansible_ssh_common_args' not in core
-    assert db['ansible_host'] == '10.0.0.6'
-    assert db['ansible_ssh_common_args'] == '-o ProxyJump=root@203.0.113.7'
+    assert core['ansible_host'] == '203.0.113.7' and 'gpt371_bastion' not in core
+    assert core['ansible_ssh_common_args'] == '-o StrictHostKeyChecking=yes'
+    assert db['ansible_host'] == '10.0.0.6' and db['gpt371_bastion'] == '203.0.113.7'
+    assert db['ansible_ssh_common_args'].startswith(
+        "-o 'ProxyCommand=ssh -W %h:%p -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes "
+        "-l root 203.0.113.7'")
     assert found['groups'] == {'core': ['prod-core'], 'app': ['prod-agent-server-0', 'prod-core'],
                                'database': ['prod-supabase'], 'agents': ['prod-agent-server-0']}
 
@@ -44,7 +47,7 @@ def test_bastion_reaches_core_at_its_floating_ip_and_the_rest_through_it():
 def test_fixed_and_floating_access():
     fixed = _mark.hosts_from_servers(SERVERS, 'prod', access='fixed_ip', ssh_args='-o A=b')
     assert fixed['hosts']['prod-core']['ansible_host'] == '10.0.0.5'
-    assert fixed['hosts']['prod-core']['ansible_ssh_common_args'] == '-o A=b'
+    assert fixed['hosts']['prod-core']['ansible_ssh_common_args'] == '-o StrictHostKeyChecking=yes -o A=b'
     floating = _mark.hosts_from_servers(SERVERS, 'prod', access='floating_ip')
     assert floating['hosts']['prod-core']['ansible_host'] == '203.0.113.7'
     assert [e.split(' has ')[0] for e in floating['errors']] == [
