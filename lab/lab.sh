@@ -43,10 +43,25 @@ apply_delays() {
   echo "$want" >"$STATE/delays"
 }
 
+# nova-compute loads the Nova driver (lab/gpt371_lab/docker_driver.py) once: `up` after the driver changed restarts
+# that daemon only (the servers' containers stay), so a new driver hook (e.g. the console log) is live at once.
+apply_driver() {
+  local want had
+  want="$(sha256sum "$LAB/gpt371_lab/docker_driver.py" | cut -c1-12)"
+  had="$(cat "$STATE/driver" 2>/dev/null || true)"
+  [[ "$want" == "$had" ]] && return 0
+  if pid_alive nova-compute; then
+    log "Nova driver changed ($had -> $want): restarting nova-compute"
+    stop_daemon nova-compute
+  fi
+  echo "$want" >"$STATE/driver"
+}
+
 cmd_up() {
   local t0=$SECONDS
   mkdir -p "$STATE/done" "$RUN" "$LOGS"
   apply_delays
+  apply_driver
   load_secrets
   prereqs_up
   # The lab CA (key 0600 in $STATE, certificate $STATE/ca.pem for users): before the services that use it.

@@ -4,6 +4,10 @@ Each server gets a container of the node image (sshd, python3) on a Docker netwo
 mirrors its Neutron subnet, at the fixed IP and MAC Neutron gave the port, with the
 keypair's public key installed. Docker is the source of truth for power state, so a
 nova-compute restart does not lose servers.
+
+The console log (`openstack console log show`) is the container's output followed by the
+server's SSH host public keys between the markers cloud-init prints them in, so a client
+pins host keys from the console as on a real cloud.
 """
 import io
 import os
@@ -188,6 +192,36 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
             raise exception.InstanceNotFound(instance_id=instance.uuid)
         state = power_state.RUNNING if found['State']['Running'] else power_state.SHUTDOWN
         return hardware.InstanceInfo(state=state)
+
+    def get_console_output(self, context, instance):
+        """The container's output, then its SSH host keys as cloud-init prints them (cc_keys_to_console):
+        only while the server runs, as a real console shows them once the first boot printed them."""
+        found = self._container(instance)
+        if found is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        logs = self._api.logs(found['Id'], stdout=True, stderr=True, tail=200) or b''
+        if not found['State']['Running']:
+            return logs
+        keys = self._host_public_keys(found['Id'])
+        if not keys:
+            return logs
+        host = instance.hostname or instance.uuid[:12]
+        block = ['-----BEGIN SSH HOST KEY KEYS-----']
+        block += ['%s root@%s' % (' '.join(key.split()[:2]), host) for key in keys]
+        block += ['-----END SSH HOST KEY KEYS-----', '']
+        return logs + ('\n'.join(block)).encode('ascii')
+
+    def _host_public_keys(self, container_id):
+        """The ssh_host_*_key.pub lines of the node (sorted by file name)."""
+        try:
+            stream, _stat = self._api.get_archive(container_id, '/etc/ssh')
+        except errors.APIError:
+            return []
+        with tarfile.open(fileobj=io.BytesIO(b''.join(stream))) as tar:
+            members = sorted((m for m in tar.getmembers()
+                              if m.isfile() and os.path.basename(m.name).startswith('ssh_host_')
+                              and m.name.endswith('_key.pub')), key=lambda m: m.name)
+            return [tar.extractfile(m).read().decode('ascii', 'replace').strip() for m in members]
 
     def list_instance_uuids(self):
         return [c['Labels'][LABEL + '.instance']
