@@ -9,8 +9,9 @@ events to Nova 15 s apart, tests/lab/conftest.py):
   changed=0 and the cloud and the hosts as they were;
   the floating IP's wait for Nova is bounded and a re-run keeps the address; secgroup_check passes on the network
   role's groups; the dynamic inventory gives the same groups;
-  PostgreSQL stopped on the database server / the 8080 rule removed / a wrong storage secret in a host's .env ->
-  verify.yml fails, the report names that cause and its fix, the other integration points are still checked;
+  PostgreSQL stopped on the database server / the 8080 rule removed (XPipe's probes from the other servers blocked
+  and diagnosed with the rule to add) / a wrong storage secret in a host's .env -> verify.yml fails, the report
+  names that cause and its fix, the other integration points are still checked;
   backup.yml round-trips into the backups area of the lab's object storage;
   scale.yml 3 -> 5 -> 3 agent servers, verify green each time, nothing but agents touched;
   teardown.yml needs its confirmation, then leaves nothing of the deployment and leaves another deployment alone;
@@ -323,10 +324,21 @@ def test_missing_8080_rule_is_diagnosed_and_the_rest_still_checked(site, conn):
             port_range_max=8080, remote_ip_prefix=rule.remote_ip_prefix, ether_type=rule.ether_type)
     assert code != 0
     failed = failing_rows(site)
-    assert [row['point'] for row in failed] == ['security_groups'], failed
-    assert 'tcp/8080' in failed[0]['likely_cause'] and site['name'] + '-xpipe' in failed[0]['likely_cause']
-    assert 'port_range_min=8080' in failed[0]['fix'] and 'security_group_rule' in failed[0]['fix']
-    assert {row['point'] for row in report(site)['rows'] if row['ok']} == {'database', 'storage', 'xpipe'}
+    audit = [row for row in failed if row['point'] == 'security_groups']
+    assert len(audit) == 1, failed
+    assert 'tcp/8080' in audit[0]['likely_cause'] and site['name'] + '-xpipe' in audit[0]['likely_cause']
+    assert 'port_range_min=8080' in audit[0]['fix'] and 'security_group_rule' in audit[0]['fix']
+    # Observed, not only inferred: the security groups are enforced, so XPipe's port is closed to the other servers
+    # (the XPipe server's own probe stays on the host) and each blocked probe names the group, port, source and fix.
+    blocked = [row for row in failed if row['point'] == 'xpipe']
+    assert {row['point'] for row in failed} == {'security_groups', 'xpipe'}, failed
+    assert {site['name'] + '-core', site['name'] + '-kespa'} <= {row['host'] for row in blocked}, blocked
+    for row in blocked:
+        assert row['reason'] in ('timeout', 'refused', 'unreachable') and row['diagnosis'] == 'security_group', row
+        assert row['likely_cause'] == 'security group %s-xpipe blocks tcp/8080 from %s' % (
+            site['name'], rule.remote_ip_prefix)
+        assert 'openstack security group rule create --ingress --protocol tcp --dst-port 8080' in row['fix']
+    assert {'database', 'storage'} <= {row['point'] for row in report(site)['rows'] if row['ok']}
 
 
 def test_wrong_storage_secret_is_diagnosed_and_the_rest_still_checked(site):
