@@ -11,10 +11,11 @@ PG_PORT=5440
 # events to Nova (send_events_interval), and extra seconds a server stays in BUILD.
 LAB_EVENT_DELAY="${LAB_EVENT_DELAY:-2}"
 LAB_BOOT_DELAY="${LAB_BOOT_DELAY:-0}"
-# Strict networking (lab/README.md, "Networking"): LAB_STRICT=1 makes fixed IPs unreachable from this machine (only
-# floating IPs are); LAB_REACH_FIXED_IPS overrides that one switch either way. Security groups are enforced unless
-# LAB_SECGROUPS=0.
-LAB_STRICT="${LAB_STRICT:-0}"
+# Strict networking (lab/README.md, "Networking"), the default as on a real cloud: LAB_STRICT=1 makes fixed IPs
+# unreachable from this machine (only floating IPs are); LAB_STRICT=0 (or LAB_REACH_FIXED_IPS=1) brings direct
+# access back for debugging. LAB_REACH_FIXED_IPS overrides that one switch either way. Security groups are enforced
+# unless LAB_SECGROUPS=0.
+LAB_STRICT="${LAB_STRICT:-1}"
 if [[ "$LAB_STRICT" == 1 ]]; then LAB_REACH_FIXED_IPS="${LAB_REACH_FIXED_IPS:-0}"; else LAB_REACH_FIXED_IPS="${LAB_REACH_FIXED_IPS:-1}"; fi
 LAB_SECGROUPS="${LAB_SECGROUPS:-1}"
 export PATH="$VENV/bin:$PATH"

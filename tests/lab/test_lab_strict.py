@@ -85,6 +85,8 @@ def strict(lab_up):
     """The network, router, groups, two servers and A's floating IP; removed at the end."""
     region = os_config.OpenStackConfig(config_files=[lab_up], load_envvars=False).get_one(cloud="gpt371-lab")
     conn = connection.Connection(config=region)
+    # These checks connect to fixed IPs from this machine: permissive mode for them (the lab's default is strict).
+    lab_switch(LAB_STRICT="0")
     undo = []
     suffix = uuid.uuid4().hex[:6]
     try:
@@ -127,7 +129,7 @@ def strict(lab_up):
         port_a = list(conn.network.ports(device_id=servers["a"].id))[0]
         fip = conn.network.create_ip(floating_network_id=public.id, port_id=port_a.id)
         undo.append(lambda: conn.network.delete_ip(fip))
-        # sshd answers on A's fixed IP (the default, permissive mode: this machine reaches fixed IPs).
+        # sshd answers on A's fixed IP (permissive mode, switched above: this machine reaches fixed IPs).
         until(lambda: tcp_open(fixed["a"], 22), 120)
         gateway = router.external_gateway_info  # the router as created
         router = conn.network.get_router(router.id)
@@ -135,7 +137,7 @@ def strict(lab_up):
                "sg_b": sg_b, "router_ip": router.external_gateway_info["external_fixed_ips"][0]["ip_address"],
                "net": net, "gateway_info": gateway, "subnet": subnet}
     finally:
-        lab_switch()  # back to the default mode, whatever a test switched
+        lab_switch()  # back to the default (strict) mode, whatever a test switched
         errors = []
         for action in reversed(undo):
             try:
@@ -245,8 +247,9 @@ def test_port_security_disabled_lets_everything_in(strict):
 # --- (2) strict mode --------------------------------------------------------------------------------------------
 
 def test_strict_mode_hides_fixed_ips_but_not_floating_ips(strict):
+    """LAB_STRICT=1 (the lab's default) hides fixed IPs; LAB_REACH_FIXED_IPS=1 brings them back."""
     fixed_a, fip = strict["fixed"]["a"], strict["fip"].floating_ip_address
-    assert tcp_open(fixed_a, 22)  # default: permissive
+    assert tcp_open(fixed_a, 22)  # permissive, as the fixture switched
     lab_switch(LAB_STRICT="1")
     try:
         until(lambda: not tcp_open(fixed_a, 22), LIMIT)
