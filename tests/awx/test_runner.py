@@ -11,7 +11,6 @@ import glob
 import json
 import os
 import shutil
-import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
@@ -20,16 +19,13 @@ import ansible_runner
 import pytest
 
 from awx_injection import launch_extra_vars, render_injectors
+from awx_jobs import ignore_in_checkout
 from conftest import REPO
 
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 from services.local import LocalServices  # noqa: E402  pylint: disable=wrong-import-position
 
-EE_IMAGE = "gpt371-ee:0.1.0"
 VENV_BIN = os.path.dirname(sys.executable)
-# What AWX leaves out of a project checkout here: only the git tree would be there.
-NOT_IN_CHECKOUT = (".git", ".venv", ".cache", ".collections", ".pytest_cache", ".molecule", "tests", "lab", "bench",
-                   "images", "examples", "reports", "__pycache__", "*.tar.gz")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +56,7 @@ def prepare_job(assets, job_template, services, pdd, inside="", python=None, col
     private data dir has where the job runs ("" = here, "/runner" in the EE)."""
     root = inside or pdd
     shutil.copytree(REPO, os.path.join(pdd, "project"), symlinks=True,
-                    ignore=shutil.ignore_patterns(*NOT_IN_CHECKOUT))
+                    ignore=ignore_in_checkout)
     shutil.copy(services["ca_cert"], os.path.join(pdd, "ca.crt"))
     # The .env the Configure job writes on each app host (the verify role reads it, as the guide's checks did).
     url = services["xpipe"]["url_https"].rsplit(":", 1)
@@ -103,6 +99,8 @@ def prepare_job(assets, job_template, services, pdd, inside="", python=None, col
         "verify_ca_cert": os.path.join(root, "ca.crt"),
         "verify_install_probe_deps": False,
         "verify_pg_ssl_mode": "verify-full",
+        # app-1 runs no compose stack: the point "services" (containers hold the .env) has nothing to read.
+        "verify_points": ["database", "storage", "xpipe"],
     })
     extravars.update({"awx_job_template_name": job_template["name"], "tower_job_template_name": job_template["name"],
                       "awx_job_id": 1, "awx_project_revision": "test"})
@@ -128,9 +126,9 @@ def check_job(result, pdd, services):
     blob = stdout + json.dumps([e for e in events if e["event"] != "playbook_on_start"])
     leaked = [s for s in _secrets(services) if s in blob]
     assert not leaked, "secrets in job output"
-    # the JUnit report of the verify play
-    report = os.path.join(pdd, "project", "reports", "integration-report.xml")
-    assert os.path.isfile(report)
+    # the JUnit report of the verify play: the job's artifact (the template's verify_report_dir), not a project file
+    (report,) = glob.glob(os.path.join(pdd, "artifacts", "*", "reports", "integration-report.xml"))
+    assert not glob.glob(os.path.join(pdd, "project", "reports"))
     tree = ET.parse(report).getroot()
     cases = tree.findall(".//testcase")
     assert len(cases) >= 3
@@ -159,27 +157,13 @@ def test_a_stale_secret_in_the_env_file_is_named(assets, job_templates, services
     result = ansible_runner.run(**kwargs)
     stdout = result.stdout.read()
     assert result.status == "failed", stdout[-2000:]
-    with open(os.path.join(pdd, "project", "reports", "integration-report.json"), encoding="utf-8") as fh:
+    (report_json,) = glob.glob(os.path.join(pdd, "artifacts", "*", "reports", "integration-report.json"))
+    with open(report_json, encoding="utf-8") as fh:
         report = json.load(fh)
     rows = {row["point"]: row for row in report["rows"]}
     assert rows["database"]["ok"] and rows["xpipe"]["ok"] and not rows["storage"]["ok"]
     assert "configure.yml" in rows["storage"]["fix"], rows["storage"]  # rewrite the .env, not the secret
     assert not [s for s in _secrets(services) + ["an-old-secret"] if s in stdout + json.dumps(report)]
-
-
-@pytest.fixture(scope="module")
-def ee_image():
-    """gpt371-ee:0.1.0, built (or found up to date) by images/build.sh ee."""
-    assert shutil.which("docker"), "docker CLI missing: scripts/bootstrap.sh installs it (make setup)"
-    info = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False, timeout=60)
-    assert info.returncode == 0, "no Docker engine answers (make engine / scripts/dockerd.sh): " + info.stderr[-500:]
-    env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
-    proc = subprocess.run(["bash", os.path.join(REPO, "images", "build.sh"), "ee"], env=env, capture_output=True,
-                          text=True, check=False, timeout=3600)
-    assert proc.returncode == 0, "images/build.sh ee failed:\n" + (proc.stdout + proc.stderr)[-4000:]
-    inspect = subprocess.run(["docker", "image", "inspect", EE_IMAGE], capture_output=True, check=False)
-    assert inspect.returncode == 0, "images/build.sh ee built no %s" % EE_IMAGE
-    return EE_IMAGE
 
 
 def test_verify_job_in_the_execution_environment(assets, job_templates, services, ee_image, tmp_path):
