@@ -5,6 +5,7 @@ makes that venv from PyPI when it is missing.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,8 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 ASSETS = os.path.join(REPO, "awx", "assets.yml")
 AWXKIT_VENV = os.path.join(REPO, ".cache", "awxkit-venv")
 AWXKIT_REQUIREMENTS = ["awxkit==24.6.1", "setuptools<81"]
+EE_IMAGE = "gpt371-ee:0.1.0"
+VENV_BIN = os.path.dirname(sys.executable)
 
 
 def awxkit_python():
@@ -48,3 +51,18 @@ def assets(awxkit_report):
 def job_templates(assets):
     """Job templates by playbook base name: {'verify': {...}, ...}."""
     return {os.path.splitext(os.path.basename(jt["playbook"]))[0]: jt for jt in assets["job_templates"]}
+
+
+@pytest.fixture(scope="session")
+def ee_image():
+    """gpt371-ee:0.1.0, built (or found up to date) by images/build.sh ee."""
+    assert shutil.which("docker"), "docker CLI missing: scripts/bootstrap.sh installs it (make setup)"
+    info = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False, timeout=60)
+    assert info.returncode == 0, "no Docker engine answers (make engine / scripts/dockerd.sh): " + info.stderr[-500:]
+    env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run(["bash", os.path.join(REPO, "images", "build.sh"), "ee"], env=env, capture_output=True,
+                          text=True, check=False, timeout=3600)
+    assert proc.returncode == 0, "images/build.sh ee failed:\n" + (proc.stdout + proc.stderr)[-4000:]
+    inspect = subprocess.run(["docker", "image", "inspect", EE_IMAGE], capture_output=True, check=False)
+    assert inspect.returncode == 0, "images/build.sh ee built no %s" % EE_IMAGE
+    return EE_IMAGE
