@@ -67,9 +67,9 @@ def ssh_common_args(bastion='', user='root', key_file='', known_hosts_file='', h
     Ansible splits the value with shlex, so the ProxyCommand arrives as one argument."""
     parts = []
     if bastion:
-        parts += ['-o', 'ProxyCommand=' + proxy_command(bastion, user=user, key_file=key_file,
-                                                         known_hosts_file=known_hosts_file,
-                                                         host_key_checking=host_key_checking)]
+        hop = proxy_command(bastion, user=user, key_file=key_file, known_hosts_file=known_hosts_file,
+                            host_key_checking=host_key_checking)
+        parts += ['-o', 'ProxyCommand=' + hop]
     parts += host_key_options(known_hosts_file, host_key_checking)
     text = ' '.join(shlex.quote(p) for p in parts)
     return ' '.join(p for p in (text, extra or '') if p)
@@ -187,8 +187,8 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
             rest = [h for h in entry['hosts'] if h not in drop_addresses]
             if not rest:
                 continue
-            entry = dict(entry, line=' '.join([','.join(rest), entry['type'], entry['key']]
-                                               + ([entry['comment']] if entry['comment'] else [])))
+            words = [','.join(rest), entry['type'], entry['key']] + ([entry['comment']] if entry['comment'] else [])
+            entry = dict(entry, line=' '.join(words))
         kept.append(entry['line'])
     lines = kept + new_lines
     text = '\n'.join(lines) + ('\n' if lines else '')
