@@ -200,7 +200,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                            'keys': _ssh_access.parse_console_host_keys(output)})
         if not wanted:
             return
-        plan = _ssh_access.plan_known_hosts(existing, wanted, known_hosts_file=known_hosts)
+        hint = ('run playbooks/provision.yml (or servers.yml) of this deployment with -e %s=true, which pins the new '
+                'key in this file (when its infra_state_dir is this directory)' % _ssh_access.ACCEPT_OPTION)
+        plan = _ssh_access.plan_known_hosts(existing, wanted, known_hosts_file=known_hosts, accept_hint=hint)
         if plan['mismatches']:
             raise AnsibleParserError('gpt371.infra.deployment: ' + ' '.join(m['message'] for m in plan['mismatches']))
         if plan['changed']:

@@ -135,21 +135,24 @@ def _server_id_of(comment):
     return ''
 
 
-def accept_command(known_hosts_file, addresses):
-    """What the user runs to trust a server's new key: the switch, or ssh-keygen -R per address."""
+ACCEPT_HINT = 're-run with -e %s=true (the role then pins the key the console shows)' % ACCEPT_OPTION
+
+
+def accept_command(known_hosts_file, addresses, hint=ACCEPT_HINT):
+    """What the user runs to trust a server's new key: the switch (hint), or ssh-keygen -R per address."""
     removes = ' && '.join('ssh-keygen -R %s -f %s' % (shlex.quote(a), shlex.quote(known_hosts_file))
                           for a in addresses)
-    return ('re-run with -e %s=true (the role then pins the key the console shows), or remove the old key '
-            'yourself: %s' % (ACCEPT_OPTION, removes))
+    return '%s, or remove the old key yourself: %s' % (hint, removes)
 
 
-def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', accept_new=False, forget_ids=()):
+def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', accept_new=False, forget_ids=(),
+                     accept_hint=ACCEPT_HINT):
     """The known_hosts file after pinning the console keys of servers, and what differs.
 
     servers: [{'name', 'id', 'addresses': [...], 'keys': [(type, base64)]}] (a server with no keys is skipped).
     An address whose pinned keys differ from its server's console keys is a mismatch: it fails the run unless
     accept_new, which replaces them. Lines of forget_ids (servers this run deleted) are dropped; every other line
-    (the user's own, other servers') is kept.
+    (the user's own, other servers') is kept. accept_hint: how the caller's user accepts a new key.
     Returns {'text', 'changed', 'added': [address], 'replaced': [address], 'mismatches': [{name, id, address,
     pinned, console, message}]}.
     """
@@ -173,7 +176,7 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
                            'may be intercepting the connection: do not accept it.'
                            % (address, server.get('name'), server.get('id'), known_hosts_file,
                               ', '.join(t for t, _k in keys), ', '.join(t for t, _k in pinned),
-                              server.get('name'), accept_command(known_hosts_file, [address])))
+                              server.get('name'), accept_command(known_hosts_file, [address], accept_hint)))
                 mismatches.append({'name': server.get('name'), 'id': server.get('id'), 'address': address,
                                    'pinned': [' '.join(p) for p in pinned],
                                    'console': [' '.join(k) for k in keys], 'message': message})

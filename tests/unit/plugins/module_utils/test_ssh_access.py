@@ -90,6 +90,8 @@ def test_a_changed_key_is_named_with_the_fix_and_never_trusted_silently():
     assert '-e instances_accept_new_host_keys=true' in miss['message']
     assert 'ssh-keygen -R 10.0.0.3 -f /st/p_known_hosts' in miss['message']
     assert ED_NEW[1] not in plan['text'] and ED[1] in plan['text']  # nothing replaced
+    hinted = sa.plan_known_hosts(pinned, [server('p-xpipe', 'new', ['10.0.0.3'], [ED_NEW])], accept_hint='run X')
+    assert 'run X, or remove the old key yourself: ssh-keygen -R 10.0.0.3' in hinted['mismatches'][0]['message']
     accepted = sa.plan_known_hosts(pinned, [server('p-xpipe', 'new', ['10.0.0.3'], [ED_NEW])], accept_new=True)
     assert accepted['mismatches'] == [] and accepted['replaced'] == ['10.0.0.3']
     assert ED[1] not in accepted['text'] and '10.0.0.3 %s %s gpt371:p-xpipe:new' % ED_NEW in accepted['text']
