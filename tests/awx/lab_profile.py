@@ -18,8 +18,7 @@ import sys
 
 import yaml
 
-from conftest import REPO
-
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LOCAL = os.path.join(REPO, "inventories", "local")
 VENV_BIN = os.path.dirname(sys.executable)
 LEFT_OUT = {
