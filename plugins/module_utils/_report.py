@@ -16,8 +16,8 @@ import json
 import uuid
 from xml.sax.saxutils import escape, quoteattr
 
-from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import (API_EXTERNAL, diagnose, fix_text,
-                                                                           server_state_fix)
+from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import API_EXTERNAL, diagnose, fix_text
+from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import server_state_fix
 
 # The integration points probed from each app host (columns of the HTML matrix): the guide's three services, then
 # the stack's own view of them (gpt371.infra.service_env: the running containers hold the .env's values).

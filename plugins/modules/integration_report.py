@@ -83,7 +83,7 @@ options:
     description:
       - One entry per probe run.
       - V(api (external\)) is the public API probed from the controller at core's floating IP over TLS, the way an
-        external service reaches it (M(gpt371.infra.xpipe_health) against its health URL): a row of its own, with
+        external service reaches it (M(gpt371.infra.xpipe_health) against its health URL), a row of its own with
         O(probes[].host=controller).
     type: list
     elements: dict

@@ -6,8 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 
 from ansible_collections.gpt371.infra.plugins.module_utils import _report as report
-from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import (API_EXTERNAL, diagnose, port_findings,
-                                                                           rule_command)
+from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import API_EXTERNAL, diagnose, port_findings
+from ansible_collections.gpt371.infra.plugins.module_utils._diagnose import rule_command
 
 ACTIVE = [{'name': 'demo-xpipe', 'status': 'ACTIVE', 'networks': ['demo-net']},
           {'name': 'demo-core', 'status': 'ACTIVE', 'networks': ['demo-net']}]
