@@ -156,7 +156,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         if found['errors']:
             raise AnsibleParserError('gpt371.infra.deployment: ' + '; '.join(found['errors']))
         if checking and self.get_option('host_keys_from_console'):
-            self._pin_host_keys(conn, servers, found, known_hosts)
+            self._pin_host_keys(conn, found, known_hosts)
         for group in sorted(found['groups']):
             self.inventory.add_group(group)
         for name, hostvars in sorted(found['hosts'].items()):
@@ -174,7 +174,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             self._add_host_to_composed_groups(self.get_option('groups'), hostvars, name, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, name, strict=strict)
 
-    def _pin_host_keys(self, conn, servers, found, known_hosts):
+    def _pin_host_keys(self, conn, found, known_hosts):
         """Adds the console's host keys of the hosts known_hosts does not pin yet; fails on a differing key."""
         try:
             with open(known_hosts) as handle:
@@ -183,21 +183,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             existing = ''
         pinned = set(h for e in _ssh_access.parse_known_hosts(existing) for h in e['hosts'])
         wanted = []
-        for server in servers:
-            hostvars = found['hosts'].get(server.get('name'))
-            if hostvars is None:
-                continue
-            addresses = [a for a in (hostvars.get('gpt371_private_v4'), hostvars.get('gpt371_public_v4')) if a]
-            if not addresses or set(addresses) <= pinned:
+        for target in found['host_keys']:  # every address of each host, as the instances role pins them
+            if not target['addresses'] or set(target['addresses']) <= pinned:
                 continue
             try:
-                output = conn.compute.get_server_console_output(server['id']).get('output') or ''
+                output = conn.compute.get_server_console_output(target['id']).get('output') or ''
             except Exception as exc:  # a console the cloud does not offer: the connection will say so
                 self.display.warning('gpt371.infra.deployment: no console log of %s (%s); its host key is not '
-                                     'pinned' % (server.get('name'), exc))
+                                     'pinned' % (target['name'], exc))
                 continue
-            wanted.append({'name': server['name'], 'id': server.get('id'), 'addresses': addresses,
-                           'keys': _ssh_access.parse_console_host_keys(output)})
+            wanted.append(dict(target, keys=_ssh_access.parse_console_host_keys(output)))
         if not wanted:
             return
         hint = ('run playbooks/provision.yml (or servers.yml) of this deployment with -e %s=true, which pins the new '
@@ -206,10 +201,4 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         if plan['mismatches']:
             raise AnsibleParserError('gpt371.infra.deployment: ' + ' '.join(m['message'] for m in plan['mismatches']))
         if plan['changed']:
-            directory = os.path.dirname(known_hosts)
-            if directory and not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
-            tmp = known_hosts + '.tmp'
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
-                handle.write(plan['text'])
-            os.rename(tmp, known_hosts)
+            _ssh_access.write_known_hosts(known_hosts, plan['text'])

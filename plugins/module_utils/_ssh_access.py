@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import os
 import shlex
 import time
 
@@ -197,6 +198,17 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
     text = '\n'.join(lines) + ('\n' if lines else '')
     return {'text': text, 'changed': text != (existing_text or ''), 'added': added, 'replaced': replaced,
             'mismatches': mismatches}
+
+
+def write_known_hosts(path, text):
+    """Writes the file atomically (mode 0600; a missing directory is made 0700)."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    tmp = '%s.%d.tmp' % (path, os.getpid())
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
+        handle.write(text)
+    os.rename(tmp, path)
 
 
 # --- network_admin_cidr as a list ----------------------------------------------------------------------------------

@@ -114,12 +114,11 @@ mismatches:
   elements: dict
 '''
 
-import os
 import time
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 from ansible_collections.gpt371.infra.plugins.module_utils._ssh_access import (
-    parse_console_host_keys, plan_known_hosts)
+    parse_console_host_keys, plan_known_hosts, write_known_hosts)
 
 
 class ServerHostKeysModule(OpenStackModule):
@@ -183,13 +182,7 @@ class ServerHostKeysModule(OpenStackModule):
             self.fail_json(msg=' '.join(m['message'] for m in plan['mismatches']) + ' Nothing was written.',
                            known_hosts_file=path, servers=report, mismatches=plan['mismatches'])
         if plan['changed'] and not self.ansible.check_mode:
-            directory = os.path.dirname(path)
-            if directory and not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
-            tmp = path + '.tmp'
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
-                handle.write(plan['text'])
-            os.rename(tmp, path)
+            write_known_hosts(path, plan['text'])
         self.exit_json(changed=plan['changed'], known_hosts_file=path, added=plan['added'],
                        replaced=plan['replaced'], servers=report, mismatches=[])
 

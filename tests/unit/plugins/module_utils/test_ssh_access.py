@@ -137,3 +137,12 @@ def test_ssh_ingress_rules_one_per_cidr():
         {'protocol': 'tcp', 'port_range_min': 22, 'port_range_max': 22, 'remote_ip_prefix': '10.10.0.0/24'},
         {'protocol': 'tcp', 'port_range_min': 22, 'port_range_max': 22, 'remote_ip_prefix': '2001:db8::/64',
          'ether_type': 'IPv6'}]
+
+
+def test_write_known_hosts_is_private_and_atomic(tmp_path):
+    path = tmp_path / 'state' / 'p_known_hosts'
+    sa.write_known_hosts(str(path), '10.0.0.2 %s %s\n' % ED)
+    assert path.read_text() == '10.0.0.2 %s %s\n' % ED
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    sa.write_known_hosts(str(path), '')
+    assert path.read_text() == '' and [p.name for p in path.parent.iterdir()] == ['p_known_hosts']
