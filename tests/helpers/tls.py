@@ -1,5 +1,6 @@
 """Real TLS for probe tests: certificates made with `cryptography`, and TLS stand-in servers on 127.0.0.1.
 
+- :func:`make_ca`: a CA certificate and its key (PEM files), for roles that sign with it (provider ownca).
 - :func:`make_fault_certificates`: a CA the probes are given (ca_cert) and one server certificate per fault
   (expired, not yet valid, wrong host name, unknown CA, self-signed), with the facts messages must show.
 - :class:`TlsStandin`: TLS with one certificate; answers PostgreSQL's SSLRequest first, then HTTP 200 JSON.
@@ -50,6 +51,15 @@ def _write(directory, stem, cert, key=None):
                             serialization.NoEncryption())
     (directory / (stem + '.key')).write_bytes(pem)
     return str(crt), str(directory / (stem + '.key'))
+
+
+def make_ca(directory, now, cn='gpt371 test CA'):
+    """(ca.crt, ca.key) paths: a CA valid from a day ago for a year, for a role to sign server certificates with."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(cn)
+    ca = _cert(name, key, name, key, now - datetime.timedelta(days=1), now + datetime.timedelta(days=365),
+               names=('ca.invalid',), ca=True)
+    return _write(directory, 'ca', ca, key)
 
 
 def make_fault_certificates(directory, now):
