@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 from pathlib import Path
 
@@ -241,7 +242,12 @@ def installed_with_deps(tarball, work):
     """The tarball installed the way a user does, offline, into an empty path: its dependencies are found in the
     `ansible` package (nothing else is installed), gpt371.infra alone lands in the path."""
     path = work / "user-collections"
-    out = run(["ansible-galaxy", "collection", "install", "--offline", "-p", str(path), str(tarball)], work)
+    # The bundle's collections path, named: ansible-core < 2.21.5 does not look for installed dependencies on
+    # Python's path by itself (seen on 2.21.0).
+    bundle = Path(sysconfig.get_paths()["purelib"])
+    assert (bundle / "ansible_collections" / "openstack" / "cloud").is_dir()
+    out = run(["ansible-galaxy", "collection", "install", "--offline", "-p", str(path), str(tarball)], work,
+              ANSIBLE_COLLECTIONS_PATH=str(bundle))
     for dependency in GALAXY["dependencies"]:
         assert re.search(r"'%s:[^']+' is already installed, skipping" % re.escape(dependency), out), (dependency, out)
     assert sorted(os.listdir(path / "ansible_collections")) == [GALAXY["namespace"]]
