@@ -79,9 +79,10 @@ def openstack_injection(inputs, pdd):
 
 
 def tree_digest(root):
-    """{relative path: sha256} of every file under root."""
+    """{relative path: sha256} of every file under root (byte code left out)."""
     found = {}
-    for base, _dirs, files in os.walk(root):
+    for base, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]  # Python's byte code of the plugins, not state
         for name in files:
             path = os.path.join(base, name)
             if os.path.islink(path):
@@ -171,19 +172,21 @@ class Workflow:
         pdd = self._new_pdd("inventory-update")
         envvars = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True"}
         isolation, where = self._isolation(pdd, envvars)
-        env, clouds = openstack_injection(self.cloud_inputs, pdd)
+        env, _clouds = openstack_injection(self.cloud_inputs, pdd)
         envvars.update({k: self._inside(v, pdd, where) for k, v in env.items()})
-        envvars.update({k: str(v) for k, v in (yaml.safe_load(self.source["source_vars"]) or {}).items()})
+        envvars.update({k: str(v) for k, v in self.source_env.items()})
         source = os.path.join(where, "project", self.source["source_path"])
-        out, err, rc = ansible_runner.run_command(
-            executable_cmd="ansible-inventory", cmdline_args=["-i", source, "--list", "--export"],
-            private_data_dir=pdd, envvars=envvars, runner_mode="subprocess", quiet=True, timeout=900,
-            **dict(isolation, container_workdir="/runner/project") if self.ee_image else
-            dict(host_cwd=os.path.join(pdd, "project")))
+        try:
+            out, err, rc = ansible_runner.run_command(
+                executable_cmd="ansible-inventory", cmdline_args=["-i", source, "--list", "--export"],
+                private_data_dir=pdd, envvars=envvars, runner_mode="subprocess", quiet=True, timeout=900,
+                **dict(isolation, container_workdir="/runner/project") if self.ee_image else
+                dict(host_cwd=os.path.join(pdd, "project")))
+        finally:
+            # AWX keeps the parsed inventory only: the update's directory (its clouds.yaml, its HOME) goes
+            shutil.rmtree(pdd, ignore_errors=True)
         assert rc == 0, "inventory update failed:\n" + (out + err)[-4000:]
         inventory = json.loads(out)
-        os.unlink(clouds)
-        shutil.rmtree(pdd, ignore_errors=True)
         inventory.setdefault("_meta", {}).setdefault("hostvars", {})
         return inventory, round(time.monotonic() - started, 1)
 
