@@ -35,9 +35,10 @@ def servers(conn):
             if (s.metadata or {}).get('gpt371_deployment') == STANDING['name']}
 
 
-def floating_ip(server):
-    return next((a['addr'] for net in (server.addresses or {}).values() for a in net
-                 if a.get('OS-EXT-IPS:type') == 'floating'), None)
+def floating_ip(conn, server):
+    """The floating IP on one of the server's ports, as Neutron has it."""
+    ports = {port.id for port in conn.network.ports(device_id=server.id)}
+    return next((ip.floating_ip_address for ip in conn.network.ips() if ip.port_id in ports), None)
 
 
 def tls_version(host, port, timeout=5.0):
@@ -82,7 +83,7 @@ def standing(lab_up, conn, tmp_path_factory):
     print('site.yml on the standing deployment (%s): %.0f s' % ('re-run' if found else 'new',
                                                                 time.monotonic() - started))
     core = servers(conn)[STANDING['name'] + '-core']
-    return {'reports': reports, 'fip': floating_ip(core), 'agents': agents}
+    return {'reports': reports, 'fip': floating_ip(conn, core), 'agents': agents}
 
 
 def report(standing):
