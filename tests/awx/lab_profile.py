@@ -82,8 +82,8 @@ def render(deployment, cidr, workdir):
     profile = _normalized(profile)
     profile["extra_vars"].update(infra_deployment=deployment, network_subnet_cidr=cidr, infra_access="bastion")
     # DB_HOST and XPIPE_HOST come from the inventory already; API_HOST (the agents' API) is core's address
-    profile["extra_vars"]["app_env_inventory_keys"] = {"DB_HOST": "database", "XPIPE_HOST": "xpipe",
-                                                      "API_HOST": "core"}
+    profile["extra_vars"]["app_env_inventory_keys"] = {
+        "DB_HOST": "database", "XPIPE_HOST": "xpipe", "API_HOST": "core"}
     return profile
 
 

@@ -27,7 +27,9 @@ def flow(ee_image, tmp_path):
     return Workflow(assets, str(tmp_path / "jobs"),
                     {"host": NOWHERE, "username": "u", "password": "a-cloud-password", "project": "p",
                      "domain": "Default"},
-                    {}, (tmp_path / "key").read_text(encoding="utf-8"),
+                    {"371GPT object storage": {"access_key": "ak", "secret_key": "a-storage-secret",
+                                               "endpoint": "https://127.0.0.1:9"}},
+                    (tmp_path / "key").read_text(encoding="utf-8"),
                     {"GPT371_DEPLOYMENT": "gpt371-layout", "GPT371_ACCESS": "bastion"}, ee_image=ee_image)
 
 
@@ -55,10 +57,12 @@ def test_a_job_gets_the_project_the_inventory_and_the_credentials_only(flow):
     assert command[:2] == ["docker", "run"] and flow.ee_image in command
     assert "Identity added" in stdout
     assert "127.0.0.1', port=9" in stdout or "127.0.0.1:9" in stdout, stdout[-3000:]
-    assert "a-cloud-password" not in stdout
+    assert "a-cloud-password" not in stdout and "a-storage-secret" not in stdout
     # what the job received: the template's credential (env name and its file), the inventory script, the vars
     received = record["received"]
-    assert received["credential_env"] == ["OS_CLIENT_CONFIG_FILE"]
+    # (the object storage: Provision takes the deployment's lock there)
+    assert received["credential_env"] == ["OS_CLIENT_CONFIG_FILE", "STORAGE_ACCESS_KEY", "STORAGE_ENDPOINT",
+                                          "STORAGE_SECRET_KEY"]
     assert received["files_in_private_data_dir"] == sorted(["inventory/hosts"] + received["credential_files"])
     assert received["inventory"]["hosts"] == ["h-core"]
     assert {"infra_cloud", "infra_deployment", "agent_count", "awx_job_id"} <= set(received["extra_vars"])

@@ -156,7 +156,8 @@ def test_four_jobs_provision_configure_deploy_verify(workflow):
         check_job(flow, result, record)
         records[step] = record
     # The credentials each template attaches reached the job (names only are recorded, never values).
-    assert records["provision"]["received"]["credential_env"] == ["OS_CLIENT_CONFIG_FILE"]
+    assert records["provision"]["received"]["credential_env"] == [
+        "OS_CLIENT_CONFIG_FILE", "STORAGE_ACCESS_KEY", "STORAGE_ENDPOINT", "STORAGE_SECRET_KEY"]
     assert {"DB_PASSWORD", "STORAGE_SECRET_KEY", "XPIPE_API_KEY", "OS_CLIENT_CONFIG_FILE"} <= \
         set(records["configure"]["received"]["credential_env"])
     # Verify's JUnit report is its artifact, green, one test case or more per app host.
