@@ -32,6 +32,7 @@ from awx_injection import launch_extra_vars, render_injectors
 from conftest import REPO
 
 VENV_BIN = os.path.dirname(sys.executable)
+EE_UID = 1000  # the user gpt371-ee:0.1.0 runs as (ansible-builder's default)
 # What AWX's project update leaves out of a checkout here: only the git tree would be there (the lab, tests, bench
 # and images are in git, but a job needs none of them; leaving them out keeps the copies small). TOP_ONLY names
 # are left out at the top of the checkout only (roles/outputs is a role, outputs/ the lab's state).
@@ -92,6 +93,15 @@ def tree_digest(root):
     return found
 
 
+def _replaced(node, paths):
+    """node with every string that is a key of `paths` replaced by its value."""
+    if isinstance(node, dict):
+        return {k: _replaced(v, paths) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replaced(v, paths) for v in node]
+    return paths.get(node, node) if isinstance(node, str) else node
+
+
 def slice_inventory(inventory, number, count):
     """AWX's job slicing (Inventory.get_sliced_hosts): slice `number` (1-based) of `count` holds the hosts
     sorted by name, every count-th from number - 1; groups keep only those hosts, variables stay."""
@@ -124,6 +134,9 @@ class Workflow:
         self.group_vars = group_vars or {}          # variables an administrator set on the inventory's groups
         self.container_options = ["--network=host"]  # the lab's endpoints are on this machine
         self.launch_vars, self.secrets, self.deployment, self.public_key = {}, [], None, None
+        # Controller files the settings name (the lab's CA and its key): like a credential type's file injector,
+        # each job gets its own copy in env/ and the variables name that copy.
+        self.injected_files = []
         os.makedirs(root, exist_ok=True)
         self.records = []
         self.pristine = None
@@ -224,6 +237,20 @@ class Workflow:
             envvars.update({k: self._inside(v, pdd, where) for k, v in env.items()})
             injected_env += sorted(env)
         extravars = launch_extra_vars(job_template, launch_vars=launch_vars, survey_answers=survey_answers)
+        copies = {}
+        for path in self.injected_files:
+            copy = os.path.join(pdd, "env", "file-" + os.path.basename(path))
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copyfile(path, copy)
+            os.chmod(copy, 0o600)
+            if self.ee_image and os.geteuid() == 0:
+                os.chown(copy, EE_UID, -1)  # the EE runs as its image's user, as AWX's credential files are
+            copies[path] = self._inside(copy, pdd, where)
+            injected_files.append(os.path.relpath(copy, pdd))
+        extravars = _replaced(extravars, copies)
+        inventory = _replaced(inventory, copies)
+        with open(script, "w", encoding="utf-8") as fh:
+            fh.write(INVENTORY_SCRIPT % json.dumps(inventory))
         extravars.update({"awx_job_template_name": job_template["name"],
                           "tower_job_template_name": job_template["name"],
                           "awx_job_id": len(self.records) + 1, "awx_project_revision": "test"})

@@ -47,8 +47,12 @@ def test_the_inventory_update_reads_the_injected_cloud_in_the_ee(flow):
 def test_a_job_gets_the_project_the_inventory_and_the_credentials_only(flow):
     inventory = {"_meta": {"hostvars": {"h-core": {"gpt371_role": "core"}}}, "core": {"hosts": ["h-core"]},
                  "all": {"children": ["core", "ungrouped"]}}
-    result, record = flow.run_job("provision", launch_vars={"infra_deployment": "gpt371-layout", "agent_count": 0},
-                                  inventory=inventory)
+    ca = os.path.join(os.path.dirname(flow.root), "ca.pem")
+    with open(ca, "w", encoding="utf-8") as fh:
+        fh.write("not a certificate\n")
+    flow.injected_files = [ca]
+    result, record = flow.run_job("provision", launch_vars={"infra_deployment": "gpt371-layout", "agent_count": 0,
+                                                            "storage_ca_bundle": ca}, inventory=inventory)
     stdout = result.stdout.read()
     assert result.status == "failed"
     # it ran in the EE, with the key in ssh-agent and the cloud of the injected clouds.yaml
@@ -67,6 +71,10 @@ def test_a_job_gets_the_project_the_inventory_and_the_credentials_only(flow):
     assert received["inventory"]["hosts"] == ["h-core"]
     assert {"infra_cloud", "infra_deployment", "agent_count", "awx_job_id"} <= set(received["extra_vars"])
     assert record["written_into_checkout"] == []
+    # a controller file the settings name travels like a credential's file: a copy in env/, the variable names it
+    assert "env/file-ca.pem" in received["credential_files"]
+    with open(os.path.join(record["private_data_dir"], "env", "extravars"), encoding="utf-8") as fh:
+        assert yaml.safe_load(fh)["storage_ca_bundle"] == "/runner/env/file-ca.pem"
     # the roles ran from the job's checkout (the project linked as its requirements_collections)
     assert "/runner/requirements_collections/ansible_collections/gpt371/infra/roles/network/" in stdout
     assert glob.glob(os.path.join(record["private_data_dir"], "env", "tmp*"))

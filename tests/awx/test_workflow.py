@@ -94,12 +94,13 @@ def workflow(lab, reference_images, runner_image, assets, tmp_path_factory):
     source_env = dict(yaml.safe_load(assets["inventory_sources"][0]["source_vars"]), GPT371_DEPLOYMENT=deployment)
     flow = Workflow(assets, str(work / "jobs"), cloud_inputs, credential_inputs, private_key, source_env,
                     ee_image=runner_image, group_vars=profile["group_vars"])
+    # The lab's CA files the settings name: copied into each job's env/ (AWX: a credential type's file injector).
+    flow.injected_files = lab_profile.lab_paths(profile)
     if runner_image:
-        # The lab's CA files the settings name (AWX: a credential type with file injectors), and the controller's
-        # engine, where the reference images the Deploy job ships live (AWX: images pulled from a registry).
-        flow.container_options += ["-v", "/var/run/docker.sock:/var/run/docker.sock"]
-        for path in lab_profile.lab_paths(profile):
-            flow.container_options += ["-v", "%s:%s:ro" % (path, path)]
+        # The controller's engine, where the reference images the Deploy job ships live (AWX: images pulled from
+        # a registry by the servers); the EE's user joins the socket's group.
+        socket = "/var/run/docker.sock"
+        flow.container_options += ["-v", "%s:%s" % (socket, socket), "--group-add", str(os.stat(socket).st_gid)]
     flow.launch_vars = dict(profile["extra_vars"])
     flow.secrets = [secrets["db_password"], s3["secret_key"], secrets["xpipe_api_key"], auth["password"],
                     private_key.strip().splitlines()[1]]
