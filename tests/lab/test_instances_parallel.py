@@ -108,11 +108,11 @@ def test_the_second_host_is_reached_through_core_and_a_wrong_path_is_named(basti
     fip = [a['addr'] for addrs in core.addresses.values() for a in addrs if a.get('OS-EXT-IPS:type') == 'floating']
     assert fip, core.addresses
     key = os.path.join(REPO, 'outputs', bastion['name'] + '_id_ed25519')
-    ssh_config = os.path.join(REPO, 'outputs', bastion['name'] + '_ssh_config')
+    known_hosts = os.path.join(REPO, 'outputs', bastion['name'] + '_known_hosts')  # pinned by provision
     # The dynamic inventory, same filter and path: ansible -m ping xpipe goes through core's floating IP.
     inventory = tmp_path / 'deployment.yml'
     inventory.write_text('plugin: gpt371.infra.deployment\ndeployment: %s\naccess: bastion\ncloud: gpt371-lab\n'
-                         'ssh_args: "-F %s"\n' % (bastion['name'], ssh_config))
+                         'private_key_file: %s\nknown_hosts_file: %s\n' % (bastion['name'], key, known_hosts))
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), OS_CLIENT_CONFIG_FILE=CLOUDS_YAML,
                ANSIBLE_PRIVATE_KEY_FILE=key, ANSIBLE_NOCOLOR='1')
     for var in ('OS_CLOUD', 'GPT371_DEPLOYMENT', 'GPT371_ACCESS'):
@@ -120,7 +120,7 @@ def test_the_second_host_is_reached_through_core_and_a_wrong_path_is_named(basti
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible'), '-i', str(inventory), xpipe, '-m', 'ansible.builtin.ping',
                            '-vvv'], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0 and '"ping": "pong"' in proc.stdout, (proc.stdout + proc.stderr)[-4000:]
-    assert 'ProxyJump=root@' + fip[0] in proc.stdout + proc.stderr
+    assert 'ProxyCommand=ssh -W %h:%p' in proc.stdout + proc.stderr and fip[0] in proc.stdout + proc.stderr
     # floating_ip: xpipe has none; the run stops before any SSH, naming it, the option and the alternative.
     code, output, _recap = lab_playbook.run_playbook(
         'provision.yml', bastion, _vars(bastion, [CORE, XPIPE], 0, 'floating_ip'), 'instances_action=check')
