@@ -7,10 +7,15 @@ import re
 import subprocess
 import uuid
 
+import pytest
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 PLAYBOOK_TIMEOUT = 2400
+# Lab tests that make test's 90-minute budget cannot hold yet (each says what it costs); run them with
+# GPT371_LAB_SLOW=1 pytest tests/lab/<file>.
+SLOW = pytest.mark.skipif(os.environ.get('GPT371_LAB_SLOW') != '1', reason='slow lab test: GPT371_LAB_SLOW=1')
 
 
 def new_deployment(prefix):

@@ -20,7 +20,7 @@ import time
 import uuid
 
 import pytest
-from lab_playbook import run_playbook
+from lab_playbook import SLOW, run_playbook
 
 # One small server (the first of instances_servers, with its floating IP: what SSH goes through), no agents.
 TINY = ('{"instances_servers": [{"name": "core", "groups": ["core", "app"], "security_groups": ["ssh", "api"], '
@@ -101,6 +101,7 @@ def test_check_mode_on_a_new_deployment_is_a_plan(deployment, conn):
     print('site.yml --check on a new deployment: %.0f s, %s' % (time.monotonic() - started, plan.group(0)))
 
 
+@SLOW  # two provisions and a third run: about 10 min
 def test_two_provisions_at_once_give_one_deployment_and_say_what_changed(deployment, conn, tmp_path):
     runs = {}
 

@@ -28,7 +28,7 @@ import uuid
 
 import boto3
 import pytest
-from lab_playbook import REPO, VENV_BIN, new_deployment, run_playbook
+from lab_playbook import REPO, SLOW, VENV_BIN, new_deployment, run_playbook
 
 STATE = os.path.join(REPO, 'lab', '.state')
 CLOUDS_YAML = os.path.join(STATE, 'clouds.yaml')
@@ -380,6 +380,7 @@ def test_backup_round_trips_through_the_object_storage(site):
     assert keys, 'no backup object under backups/'
 
 
+@SLOW  # two scale.yml runs and two verify.yml runs: about 10 min
 @pytest.mark.parametrize('agents', [5, 3])
 def test_scale_and_verify_green(site, conn, agents):
     before = snapshot(conn, site)
