@@ -120,6 +120,9 @@ def check_job(result, pdd, services):
         <= probe_tasks
     (stats,) = [e for e in events if e["event"] == "playbook_on_stats"]
     assert not stats["event_data"]["failures"] and not stats["event_data"]["dark"]
+    # set_stats: what AWX shows as the job's artifacts and hands to the workflow's next node
+    verdict = stats["event_data"].get("artifact_data", {}).get("gpt371_verify")
+    assert verdict and verdict["ok"] is True and verdict["summary"]["failed"] == 0, stats["event_data"]
     # the artifacts AWX keeps: job events and stdout, without a secret in them
     job_events = glob.glob(os.path.join(pdd, "artifacts", "*", "job_events", "*.json"))
     assert len(job_events) == len(events)
