@@ -30,7 +30,8 @@ import lab_profile
 from awx_jobs import Workflow
 from conftest import REPO
 
-# Outside make test's 90-minute budget for now (the four-job workflow on the lab (~20 min)): GPT371_LAB_SLOW=1 pytest tests/awx/test_workflow.py
+# Outside make test's 90-minute budget for now (the four-job workflow on the lab (~20 min)):
+#   GPT371_LAB_SLOW=1 pytest tests/awx/test_workflow.py
 pytestmark = pytest.mark.skipif(os.environ.get("GPT371_LAB_SLOW") != "1",
                                 reason="the four-job workflow on the lab (~20 min): GPT371_LAB_SLOW=1")
 

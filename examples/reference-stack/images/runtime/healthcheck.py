@@ -17,8 +17,8 @@ if tls:
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-req = urllib.request.Request("%s://127.0.0.1:%s%s" % ("https" if tls else "http", port,
-                                                     os.environ.get("HEALTH_PATH", "/health")))
+scheme = "https" if tls else "http"
+req = urllib.request.Request("%s://127.0.0.1:%s%s" % (scheme, port, os.environ.get("HEALTH_PATH", "/health")))
 if os.environ.get("XPIPE_API_KEY") and not os.environ.get("HEALTH_NO_KEY"):
     req.add_header("X-API-Key", os.environ["XPIPE_API_KEY"])
 try:
