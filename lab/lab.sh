@@ -43,25 +43,27 @@ apply_delays() {
   echo "$want" >"$STATE/delays"
 }
 
-# nova-compute loads the Nova driver (lab/gpt371_lab/docker_driver.py) once: `up` after the driver changed restarts
-# that daemon only (the servers' containers stay), so a new driver hook (e.g. the console log) is live at once.
-apply_driver() {
-  local want had
-  want="$(sha256sum "$LAB/gpt371_lab/docker_driver.py" | cut -c1-12)"
-  had="$(cat "$STATE/driver" 2>/dev/null || true)"
+# nova-compute loads the Nova driver (lab/gpt371_lab/docker_driver.py) once, netd its rules' code (netd.py): `up`
+# after one of them changed restarts that daemon only (the servers' containers stay), so a new driver hook (e.g.
+# the console log) or a new rule is live at once.
+apply_code() {
+  local daemon="$1" file="$2" stamp="$3" want had
+  want="$(sha256sum "$LAB/gpt371_lab/$file" | cut -c1-12)"
+  had="$(cat "$STATE/$stamp" 2>/dev/null || true)"
   [[ "$want" == "$had" ]] && return 0
-  if pid_alive nova-compute; then
-    log "Nova driver changed ($had -> $want): restarting nova-compute"
-    stop_daemon nova-compute
+  if pid_alive "$daemon"; then
+    log "$file changed ($had -> $want): restarting $daemon"
+    stop_daemon "$daemon"
   fi
-  echo "$want" >"$STATE/driver"
+  echo "$want" >"$STATE/$stamp"
 }
 
 cmd_up() {
   local t0=$SECONDS
   mkdir -p "$STATE/done" "$RUN" "$LOGS"
   apply_delays
-  apply_driver
+  apply_code nova-compute docker_driver.py driver
+  apply_code netd netd.py netd-code
   load_secrets
   prereqs_up
   # The lab CA (key 0600 in $STATE, certificate $STATE/ca.pem for users): before the services that use it.

@@ -8,7 +8,7 @@ and Docker (the server containers), renders the wanted iptables rules and applie
   controller itself reaches it), SNAT of traffic from a server to the external network to its floating IP, else to
   its router's gateway address (POSTROUTING and INPUT: the external network's only host is this machine);
 - on the host (filter OUTPUT), in strict mode: new connections from this machine to a lab network's fixed IPs are
-  rejected unless they were DNATed from a floating IP;
+  rejected unless they were DNATed from a floating IP (the host's own gateway addresses, its services, stay open);
 - in each server container's network namespace (mangle PREROUTING/POSTROUTING, so traffic DNATed to a Docker
   container inside the node is filtered at its original port, as Neutron filters it at the VM's port): the port's
   security groups, ingress and egress, with conntrack for replies and a final DROP. A port with
@@ -114,8 +114,11 @@ def render_host(fips, subnet_gateways, external_cidrs, lab_cidrs, reach_fixed_ip
     filt = ['*filter', ':%s - [0:0]' % HOST_STRICT]
     if not reach_fixed_ips:
         for cidr in sorted(lab_cidrs):
-            filt.append('-A %s -d %s -m conntrack --ctstate NEW -m conntrack ! --ctstate DNAT '
-                        '-j REJECT --reject-with icmp-admin-prohibited' % (HOST_STRICT, cidr))
+            # The host's own addresses on a lab network (the subnets' gateways) are its services, the lab's
+            # stand-in for a cloud's public endpoints (object storage): only the servers' fixed IPs are hidden.
+            filt.append('-A %s -d %s -m addrtype ! --dst-type LOCAL -m conntrack --ctstate NEW '
+                        '-m conntrack ! --ctstate DNAT -j REJECT --reject-with icmp-admin-prohibited'
+                        % (HOST_STRICT, cidr))
     return '\n'.join(nat + ['COMMIT'] + filt + ['COMMIT', ''])
 
 
