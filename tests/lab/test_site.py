@@ -140,7 +140,7 @@ def test_site_yml_is_green_with_the_report(site):
     env = ssh(site, outputs(site)['core_instance_ip'], 'stat -c %a /opt/371gpt/.env && cat /opt/371gpt/.env')
     assert env.startswith('600\n')
     assert 'DB_HOST=%s' % outputs(site)['supabase_instance_ip'] in env
-    assert 'STORAGE_ENDPOINT=http://%s.1:' % site['cidr'].rsplit('.', 1)[0] in env
+    assert 'STORAGE_ENDPOINT=https://%s.1:' % site['cidr'].rsplit('.', 1)[0] in env
 
 
 def test_outputs_and_the_floating_ip(site, conn):
