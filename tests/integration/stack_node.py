@@ -15,6 +15,7 @@ The Docker-in-Docker options are those of roles/*/molecule (ALL capabilities min
 seccomp/apparmor/systempaths unconfined, the host cgroup tree, a volume at /var/lib/docker);
 --privileged fails on this host.
 """
+import contextlib
 import os
 import shutil
 import subprocess
@@ -189,3 +190,15 @@ def build_reference_images():
     """examples/reference-stack/build.sh (cached by tag)."""
     subprocess.run(['bash', os.path.join(REPO, 'examples', 'reference-stack', 'build.sh')], check=True,
                    capture_output=True, timeout=1800)
+
+
+@contextlib.contextmanager
+def started_node(directory, prefix):
+    """A StackNode with the reference images on this engine, started, and stopped whatever the test did."""
+    build_reference_images()
+    node = StackNode(directory, prefix=prefix)
+    try:
+        node.start()
+        yield node
+    finally:
+        node.stop()

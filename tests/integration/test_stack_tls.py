@@ -10,20 +10,15 @@ import re
 
 import pytest
 
-from stack_node import StackNode, build_reference_images, reference_play
+from stack_node import reference_play, started_node
 from tests.helpers import run_module
 from tests.helpers.tls import make_ca
 
 
 @pytest.fixture
 def node(repo_root, tmp_path):
-    build_reference_images()
-    n = StackNode(str(tmp_path), prefix='gpt371-test-stacktls')
-    try:
-        n.start()
+    with started_node(str(tmp_path), 'gpt371-test-stacktls') as n:
         yield n
-    finally:
-        n.stop()
 
 
 def _changed(output):

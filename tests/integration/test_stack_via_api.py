@@ -11,18 +11,13 @@ import re
 
 import pytest
 
-from stack_node import REF_IMAGES, StackNode, build_reference_images, docker, reference_play
+from stack_node import REF_IMAGES, docker, reference_play, started_node
 
 
 @pytest.fixture
 def api_node(repo_root, tmp_path):
-    build_reference_images()
-    node = StackNode(str(tmp_path), prefix='gpt371-test-stackapi')
-    try:
-        node.start()
+    with started_node(str(tmp_path), 'gpt371-test-stackapi') as node:
         yield node
-    finally:
-        node.stop()
 
 
 def _containers(node):

@@ -42,3 +42,17 @@ def run_playbook(name, deployment, *extra, check=False):
     output = proc.stdout + proc.stderr
     recap = {match.group(1): int(match.group(3)) for match in RECAP.finditer(output)}
     return proc.returncode, output, recap
+
+
+def lab_switch(**switches):
+    """`lab.sh up` on the running lab with these network switches (LAB_STRICT, LAB_REACH_FIXED_IPS,
+    LAB_SECGROUPS; unnamed ones take the lab's defaults), the lab's delays kept: only the network mode changes."""
+    with open(os.path.join(REPO, 'lab', '.state', 'delays'), encoding='utf-8') as handle:
+        delays = dict(kv.split('=') for kv in handle.read().split())
+    env = dict(os.environ, LAB_EVENT_DELAY=delays['event'], LAB_BOOT_DELAY=delays['boot'], **switches)
+    for name in ('LAB_STRICT', 'LAB_REACH_FIXED_IPS', 'LAB_SECGROUPS'):
+        if name not in switches:
+            env.pop(name, None)
+    proc = subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], capture_output=True, text=True,
+                          env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr

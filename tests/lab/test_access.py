@@ -24,7 +24,7 @@ import subprocess
 import time
 
 import pytest
-from lab_playbook import REPO, VENV_BIN, new_deployment, run_playbook
+from lab_playbook import REPO, VENV_BIN, lab_switch, new_deployment, run_playbook
 
 STATE = os.path.join(REPO, 'lab', '.state')
 OUTPUTS = os.path.join(REPO, 'outputs')  # inventories/local's infra_state_dir
@@ -33,19 +33,6 @@ BASTION = ['infra_access=bastion']
 # profile_tasks: each task header followed by a line ending in the run's elapsed time (H:MM:SS.mmm).
 ELAPSED = re.compile(r'^TASK \[([^\]]+)\].*\n.*\s(\d+):(\d\d):(\d\d\.\d+)\s\*+\s*$', re.M)
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
-
-
-def lab_switch(**switches):
-    """`lab.sh up` on the running lab with these network switches (the lab's delays kept): seconds."""
-    with open(os.path.join(STATE, 'delays'), encoding='utf-8') as handle:
-        delays = dict(kv.split('=') for kv in handle.read().split())
-    env = dict(os.environ, LAB_EVENT_DELAY=delays['event'], LAB_BOOT_DELAY=delays['boot'], **switches)
-    for name in ('LAB_STRICT', 'LAB_REACH_FIXED_IPS', 'LAB_SECGROUPS'):
-        if name not in switches:
-            env.pop(name, None)
-    proc = subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], capture_output=True, text=True,
-                          env=env, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr
 
 
 def tcp_open(host, port=22, timeout=2.0):

@@ -20,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import SSLError
 from openstack import config as os_config
 from openstack import connection
+from lab_playbook import lab_switch
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STATE = os.path.join(REPO, "lab", ".state")
@@ -65,19 +66,6 @@ def connect_code(host, port):
     return (f"import socket\ns=socket.socket()\ns.settimeout(2)\n"
             f"try:\n s.connect(({host!r},{port}))\n print('open', s.getsockname()[0])\n"
             f"except OSError as e:\n print('closed', e)\n")
-
-
-def lab_switch(**switches):
-    """`lab.sh up` on the running lab with switches: only the network mode changes (same delays as conftest)."""
-    with open(os.path.join(STATE, "delays")) as f:
-        delays = dict(kv.split("=") for kv in f.read().split())
-    env = dict(os.environ, LAB_EVENT_DELAY=delays["event"], LAB_BOOT_DELAY=delays["boot"], **switches)
-    for name in ("LAB_STRICT", "LAB_REACH_FIXED_IPS", "LAB_SECGROUPS"):
-        if name not in switches:
-            env.pop(name, None)
-    proc = subprocess.run(["bash", os.path.join(REPO, "lab", "lab.sh"), "up"], capture_output=True, text=True,
-                          env=env, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr
 
 
 @pytest.fixture(scope="module")
