@@ -4,6 +4,7 @@
 import os
 import random
 import re
+import socket
 import subprocess
 import uuid
 
@@ -56,3 +57,12 @@ def lab_switch(**switches):
     proc = subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], capture_output=True, text=True,
                           env=env, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def tcp_open(host, port=22, timeout=2.0):
+    """True when a TCP connection from this machine to host:port opens (False: dropped or refused)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False

@@ -19,12 +19,11 @@ deployment down and puts the lab's default mode back whatever happens.
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 
 import pytest
-from lab_playbook import REPO, VENV_BIN, lab_switch, new_deployment, run_playbook
+from lab_playbook import REPO, VENV_BIN, lab_switch, new_deployment, run_playbook, tcp_open
 
 STATE = os.path.join(REPO, 'lab', '.state')
 OUTPUTS = os.path.join(REPO, 'outputs')  # inventories/local's infra_state_dir
@@ -33,14 +32,6 @@ BASTION = ['infra_access=bastion']
 # profile_tasks: each task header followed by a line ending in the run's elapsed time (H:MM:SS.mmm).
 ELAPSED = re.compile(r'^TASK \[([^\]]+)\].*\n.*\s(\d+):(\d\d):(\d\d\.\d+)\s\*+\s*$', re.M)
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
-
-
-def tcp_open(host, port=22, timeout=2.0):
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def timed(name, deployment, *extra):

@@ -6,6 +6,7 @@ One network behind a router with a gateway on `public`, two servers:
 Connections from this machine (the controller) and from inside the servers (`docker exec` in the node container)
 succeed or fail as Neutron's rules say; each change is timed against the 5 s the issue allows.
 """
+import functools
 import json
 import os
 import socket
@@ -20,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import SSLError
 from openstack import config as os_config
 from openstack import connection
+import lab_playbook
 from lab_playbook import lab_switch
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -28,14 +30,8 @@ PREFIX = "gpt371-strict-"
 EXT_HOST = "172.24.4.1"  # this machine on the external network (lab/services/netd.sh)
 LIMIT = 5.0  # seconds a rule or association change may take (issue 12)
 IMAGE, FLAVOR = "Ubuntu 20.04", "s1-2"
-
-
-def tcp_open(host, port, timeout=1.0):
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+# Shorter connect attempts than the shared default: the rule-change timings below poll within LIMIT.
+tcp_open = functools.partial(lab_playbook.tcp_open, timeout=1.0)
 
 
 def until(predicate, limit):

@@ -21,7 +21,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
-from lab_playbook import REPO, run_playbook
+from lab_playbook import REPO, run_playbook, tcp_open
 
 STANDING = {'name': 'gpt371-lab', 'cidr': '10.10.0.0/24'}
 CA = os.path.join(REPO, 'lab', '.state', 'ca.pem')
@@ -50,15 +50,6 @@ def tls_version(host, port, timeout=5.0):
                 return tls.version()
     except (OSError, ssl.SSLError) as exc:
         return exc
-
-
-def tcp_blocked(host, port, timeout=2.0):
-    """True when a TCP connection to host:port fails (dropped: timeout; rejected: refused)."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return False
-    except OSError:
-        return True
 
 
 def until(predicate, limit):
@@ -126,7 +117,7 @@ def test_removed_api_rule_blocks_the_connection_and_verify_names_the_rule(standi
                 if r.direction == 'ingress' and r.port_range_min == 443 and r.ether_type == 'IPv4')
     conn.network.delete_security_group_rule(rule)
     try:
-        blocked = until(lambda: tcp_blocked(standing['fip'], 443), 10)
+        blocked = until(lambda: not tcp_open(standing['fip'], 443), 10)
         assert blocked, 'the controller still reaches %s:443 without the rule' % standing['fip']
         code, output, _recap = run_playbook('verify.yml', STANDING, 'verify_report_dir=' + str(tmp_path), *FAST)
     finally:
