@@ -6,7 +6,6 @@ One network behind a router with a gateway on `public`, two servers:
 Connections from this machine (the controller) and from inside the servers (`docker exec` in the node container)
 succeed or fail as Neutron's rules say; each change is timed against the 5 s the issue allows.
 """
-import functools
 import json
 import os
 import socket
@@ -30,8 +29,11 @@ PREFIX = "gpt371-strict-"
 EXT_HOST = "172.24.4.1"  # this machine on the external network (lab/services/netd.sh)
 LIMIT = 5.0  # seconds a rule or association change may take (issue 12)
 IMAGE, FLAVOR = "Ubuntu 20.04", "s1-2"
-# Shorter connect attempts than the shared default: the rule-change timings below poll within LIMIT.
-tcp_open = functools.partial(lab_playbook.tcp_open, timeout=1.0)
+
+
+def tcp_open(host, port, timeout=1.0):
+    """lab_playbook.tcp_open with shorter attempts: the rule-change timings below poll within LIMIT."""
+    return lab_playbook.tcp_open(host, port, timeout=timeout)
 
 
 def until(predicate, limit):
