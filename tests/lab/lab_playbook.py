@@ -66,3 +66,15 @@ def tcp_open(host, port=22, timeout=2.0):
             return True
     except OSError:
         return False
+
+
+def changed_tasks(output):
+    """'TASK name -> host' for every task that reported changed in a playbook's output: what an idempotence
+    assertion shows when a re-run was not a no-op."""
+    found, task = [], None
+    for line in output.splitlines():
+        if line.startswith('TASK ['):
+            task = line[6:line.rfind(']')]
+        elif line.startswith('changed: [') and task:
+            found.append('%s -> %s' % (task, line[10:line.index(']')]))
+    return found

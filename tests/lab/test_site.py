@@ -28,7 +28,7 @@ import uuid
 
 import boto3
 import pytest
-from lab_playbook import REPO, SLOW, VENV_BIN, new_deployment, run_playbook
+from lab_playbook import REPO, SLOW, VENV_BIN, changed_tasks, new_deployment, run_playbook
 
 STATE = os.path.join(REPO, 'lab', '.state')
 CLOUDS_YAML = os.path.join(STATE, 'clouds.yaml')
@@ -165,13 +165,13 @@ def test_second_site_run_changes_nothing(site):
     code, output, recap = play('site.yml', site, 'agent_count=3')
     assert code == 0, output[-8000:]
     print('site.yml re-run: %.0f s' % (time.monotonic() - started))
-    assert recap and all(changed == 0 for changed in recap.values()), recap
+    assert recap and all(changed == 0 for changed in recap.values()), (recap, changed_tasks(output))
 
 
 def test_check_mode_after_it_reports_no_change(site):
     code, output, recap = play('site.yml', site, 'agent_count=3', check=True)
     assert code == 0, output[-8000:]
-    assert recap and all(changed == 0 for changed in recap.values()), recap
+    assert recap and all(changed == 0 for changed in recap.values()), (recap, changed_tasks(output))
 
 
 def cloud_state(conn, deployment):
@@ -192,7 +192,7 @@ def test_read_only_actions_change_nothing_anywhere(site, conn, action):
     before = (cloud_state(conn, site), ssh(site, core_ip, host_probe))
     code, output, recap = play('site.yml', site, 'agent_count=3', 'infra_action=' + action)
     assert code == 0, output[-8000:]
-    assert recap and all(changed == 0 for changed in recap.values()), recap
+    assert recap and all(changed == 0 for changed in recap.values()), (recap, changed_tasks(output))
     assert (cloud_state(conn, site), ssh(site, core_ip, host_probe)) == before
 
 
@@ -417,7 +417,11 @@ def test_teardown_leaves_nothing_and_only_this_deployment(site, other_deployment
     assert not [g.name for g in conn.network.security_groups() if g.name.startswith(prefix)]
     assert not [r.name for r in conn.network.routers() if mark in (r.tags or []) or r.name.startswith(prefix)]
     assert not [key.name for key in conn.compute.keypairs() if key.name.startswith(prefix)]
-    assert not os.path.exists(os.path.join(REPO, 'outputs', site['name'] + '.json'))
+    # nothing of it left on the controller either: outputs, key, pinned host keys, the servers' certificates
+    outputs_dir = os.path.join(REPO, 'outputs')
+    assert not [name for name in os.listdir(outputs_dir) if name.startswith(site['name'])]
+    tls_dir = os.path.join(outputs_dir, 'tls')
+    assert not [name for name in (os.listdir(tls_dir) if os.path.isdir(tls_dir) else []) if name.startswith(prefix)]
     # the second deployment is untouched
     assert conn.network.get_network(other_deployment['network_id']).id == other_deployment['network_id']
     assert conn.network.get_security_group(other_deployment['security_group_id'])
