@@ -28,11 +28,12 @@ import uuid
 
 import boto3
 import pytest
-from lab_playbook import REPO, SLOW, VENV_BIN, changed_tasks, new_deployment, run_playbook
+from lab_playbook import REPO, SLOW, VENV_BIN, changed_tasks, new_deployment, run_playbook, tcp_open
 
 STATE = os.path.join(REPO, 'lab', '.state')
 CLOUDS_YAML = os.path.join(STATE, 'clouds.yaml')
 FIXED = ('core', 'xpipe', 'kespa', 'supabase')
+TLS = ('TLSv1.2', 'TLSv1.3')
 
 
 @pytest.fixture(scope='module')
@@ -141,6 +142,23 @@ def test_site_yml_is_green_with_the_report(site):
     assert env.startswith('600\n')
     assert 'DB_HOST=%s' % outputs(site)['supabase_instance_ip'] in env
     assert 'STORAGE_ENDPOINT=https://%s.1:' % site['cidr'].rsplit('.', 1)[0] in env
+    # TLS on the three points from every app host, and the public API through core's floating IP (issue 12).
+    rows = report(site)['rows']
+    for point in ('database', 'storage', 'xpipe'):
+        assert all(row['tls_version'] in TLS for row in rows if row['point'] == point), point
+    api = [row for row in rows if row['point'] == 'api (external)']
+    assert len(api) == 1 and api[0]['ok'] and api[0]['tls_version'] in TLS, api
+
+
+def test_servers_are_reached_only_through_the_floating_ip(site, conn):
+    """The lab is strict like a real cloud (LAB_STRICT=1): site.yml above went through core's floating IP (the
+    local inventory's infra_access: bastion); no fixed IP answers this machine, the floating IP does."""
+    fixed = [address['addr'] for server in servers_of(conn, site).values()
+             for entries in (server.addresses or {}).values() for address in entries
+             if address.get('OS-EXT-IPS:type') == 'fixed']
+    assert len(fixed) == len(FIXED) + 3
+    assert [ip for ip in fixed if tcp_open(ip, 22, timeout=1.0)] == []
+    assert tcp_open(outputs(site)['api_floating_ip'], 22)
 
 
 def test_outputs_and_the_floating_ip(site, conn):
