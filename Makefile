@@ -10,7 +10,7 @@ COLLECTION := $(ROOT)/.collections/ansible_collections/gpt371/infra
 PYTEST_ARGS ?=
 
 .PHONY: help setup engine images lint sanity units integration \
-        test demo lab-up lab-down lab-status bench clean rehearse purge
+        test test-slow demo lab-up lab-down lab-status bench clean rehearse purge
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## //'
@@ -46,6 +46,10 @@ integration: images
 ## test         everything CI runs: lint, sanity, then one pytest run over all suites; a table of their times
 test:
 	PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test.sh
+
+## test-slow    the whole lab suite with the tests make test's 90 min cannot hold (GPT371_LAB_SLOW=1), AWX workflow, installed copy
+test-slow: setup
+	GPT371_LAB_SLOW=1 python -m pytest tests/lab tests/awx/test_workflow.py tests/installed -rs $(PYTEST_ARGS)
 
 ## demo         the main job: site.yml on the local lab (GPT371_DEMO=local: verify.yml on local services)
 demo: images
