@@ -78,3 +78,8 @@ def changed_tasks(output):
         elif line.startswith('changed: [') and task:
             found.append('%s -> %s' % (task, line[10:line.index(']')]))
     return found
+
+
+def inventory_value(value):
+    """A hostvar from `ansible-inventory --list`, which marks templated values {"__ansible_unsafe": ...}."""
+    return value['__ansible_unsafe'] if isinstance(value, dict) else value

@@ -23,7 +23,8 @@ import subprocess
 import time
 
 import pytest
-from lab_playbook import REPO, SLOW, VENV_BIN, changed_tasks, lab_switch, new_deployment, run_playbook, tcp_open
+from lab_playbook import (REPO, SLOW, VENV_BIN, changed_tasks, inventory_value, lab_switch, new_deployment,
+                          run_playbook, tcp_open)
 
 # A deployment of its own and three site/provision runs: about 21 min of make test's 90 (CI at 2644762 took
 # 94 min with it). test_site.py checks the same path on its deployment (through core's floating IP, fixed IPs
@@ -147,8 +148,7 @@ def test_dynamic_inventory_pins_from_the_console_and_reaches_every_host(access, 
     listed = subprocess.run([os.path.join(VENV_BIN, 'ansible-inventory'), '-i', inventory, '--list'], cwd=REPO,
                             env=env, capture_output=True, text=True, timeout=300, check=True)
     hostvars = json.loads(listed.stdout)['_meta']['hostvars']
-    args = hostvars[access['name'] + '-supabase']['ansible_ssh_common_args']
-    args = args['__ansible_unsafe'] if isinstance(args, dict) else args
+    args = inventory_value(hostvars[access['name'] + '-supabase']['ansible_ssh_common_args'])
     assert 'ProxyCommand=ssh -W %h:%p' in args and 'StrictHostKeyChecking=yes' in args and '-F' not in args.split()
 
 

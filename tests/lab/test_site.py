@@ -28,7 +28,8 @@ import uuid
 
 import boto3
 import pytest
-from lab_playbook import REPO, SLOW, VENV_BIN, changed_tasks, new_deployment, run_playbook, tcp_open
+from lab_playbook import (REPO, SLOW, VENV_BIN, changed_tasks, inventory_value, new_deployment, run_playbook,
+                          tcp_open)
 
 STATE = os.path.join(REPO, 'lab', '.state')
 CLOUDS_YAML = os.path.join(STATE, 'clouds.yaml')
@@ -271,10 +272,7 @@ def test_dynamic_inventory_has_the_same_groups(site, tmp_path):
     raw = raw_outputs(site)
     hostvars = inventory['_meta']['hostvars']
     for name, key in (('supabase', 'supabase_instance_ip'), ('core', 'core_instance_ip')):
-        host = hostvars[prefix + name]['ansible_host']
-        if isinstance(host, dict):  # ansible-inventory --list marks templated values {"__ansible_unsafe": ...}
-            host = host['__ansible_unsafe']
-        assert host == raw[key]['value'], name
+        assert inventory_value(hostvars[prefix + name]['ansible_host']) == raw[key]['value'], name
     # The default access, bastion: core at its floating IP, every other server through it.
     env['GPT371_ACCESS'] = 'bastion'
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-inventory'), '-i',
@@ -283,10 +281,8 @@ def test_dynamic_inventory_has_the_same_groups(site, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     hostvars = json.loads(proc.stdout)['_meta']['hostvars']
     fip = raw['api_floating_ip']['value']
-    core_host = hostvars[prefix + 'core']['ansible_host']
-    assert (core_host['__ansible_unsafe'] if isinstance(core_host, dict) else core_host) == fip
-    args = hostvars[prefix + 'supabase']['ansible_ssh_common_args']
-    args = args['__ansible_unsafe'] if isinstance(args, dict) else args
+    assert inventory_value(hostvars[prefix + 'core']['ansible_host']) == fip
+    args = inventory_value(hostvars[prefix + 'supabase']['ansible_ssh_common_args'])
     assert "ProxyCommand=ssh -W %h:%p" in args and ('-l root %s' % fip) in args, args
     assert 'StrictHostKeyChecking=yes' in args and site['name'] + '_known_hosts' in args, args
 
