@@ -87,11 +87,16 @@ def test_a_bad_deployment_name_fails_naming_the_option_and_creates_nothing(lab_u
     assert held(conn, info['name']) == NOTHING
 
 
-def test_check_mode_on_a_new_deployment_is_a_plan(deployment, conn):
+def test_check_mode_on_a_new_deployment_is_a_plan(deployment, conn, tmp_path):
     started = time.monotonic()
+    # As on a fresh clone: no state dir yet. Only the report is written in check mode (integration_report's docs).
+    state_dir = tmp_path / 'state'
     code, output, recap = run_playbook('site.yml', deployment, 'agent_count=0', TINY,
-                                       'verify_report_dir=' + deployment['reports'], check=True)
+                                       'verify_report_dir=' + deployment['reports'],
+                                       'infra_state_dir=' + str(state_dir), check=True)
     assert code == 0, output[-4000:]
+    assert not state_dir.exists(), 'check mode wrote the state dir'
+    assert 'gpt371.infra.instances : Generated SSH key pair (ed25519, with its directory)' in output
     plan = PLAN.search(output)
     assert plan, output[-2000:]
     assert int(plan.group(1)) > 0 and int(plan.group(3)) == 0, plan.group(0)
