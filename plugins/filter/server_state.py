@@ -17,7 +17,10 @@ description:
     of C(gpt371.infra.server_plan).
   - Returns C(current) (wanted and found), C(missing) (wanted names not found), C(duplicates) (names found more than
     once), C(extra_agents) (the deployment's agents beyond the agent count, to delete when scaling down), C(hosts)
-    (ACTIVE servers with an address, for the in-memory inventory), C(not_active) and C(outputs).
+    (ACTIVE servers with an address, for the in-memory inventory), C(not_active), C(to_apply) and C(outputs).
+  - C(to_apply) lists the wanted servers that are missing or whose metadata, security groups or O(tags) differ
+    from the wanted ones (what C(openstack.cloud.server) would change): a no-op run calls the server module for
+    none of them. A field the found record lacks counts as different.
   - Each C(not_active) entry is C({name, id, status, fault, fix, message}); the fix fits the state (ERROR - the
     fault, then reset the state, rebuild, or delete and provision again; SHUTOFF - start).
 options:
@@ -35,18 +38,24 @@ options:
     description: Prefix of the server names (agents are keyed by their bare name in C(outputs.servers)).
     type: str
     default: ''
+  tags:
+    description: The servers' wanted tags (C(instances_tags)); omitted, tags are not compared.
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''
 - name: Sort the servers
   ansible.builtin.set_fact:
     instances__state: >-
-      {{ instances__found.servers | gpt371.infra.server_state(instances__servers, instances_name_prefix) }}
+      {{ instances__found.servers | gpt371.infra.server_state(instances__servers, instances_name_prefix,
+                                                              instances_tags) }}
 '''
 
 RETURN = r'''
 _value:
-  description: C(current), C(missing), C(duplicates), C(extra_agents), C(hosts), C(not_active), C(outputs).
+  description: C(current), C(missing), C(duplicates), C(extra_agents), C(hosts), C(not_active), C(to_apply),
+    C(outputs).
   type: dict
 '''
 

@@ -155,13 +155,41 @@ def _metadata(server):
     return server.get('metadata') or {}
 
 
-def server_state(found, wanted, name_prefix=''):
+def _text_map(value):
+    return dict((str(k), str(v)) for k, v in (value or {}).items())
+
+
+def needs_apply(wanted, server, tags=None):
+    """Whether openstack.cloud.server (state present) would create or change this wanted server.
+
+    It compares what its update compares: the metadata (exactly: it adds and removes keys), the security groups
+    and the tags. A field the record does not carry counts as different: the module then decides."""
+    if server is None:
+        return True
+    if _text_map(server.get('metadata')) != _text_map(wanted.get('metadata')):
+        return True
+    groups = server.get('security_groups')
+    if groups is None:
+        return True
+    names = set(g.get('name') if isinstance(g, dict) else g for g in groups)
+    if names != set(wanted.get('group_names') or []):
+        return True
+    if tags is not None:
+        found_tags = server.get('tags')
+        if found_tags is None or set(found_tags) != set(str(t) for t in tags):
+            return True
+    return False
+
+
+def server_state(found, wanted, name_prefix='', tags=None):
     """Compare the servers found (server_info dicts carrying the deployment mark) with the wanted list.
 
     Returns current (wanted and found), missing (wanted full names not found), duplicates (names found more
     than once), extra_agents (agents of the deployment beyond the wanted ones), hosts (ACTIVE current servers
-    with an address, for add_host), not_active (one dict per current server that is not ACTIVE) and outputs
-    (servers by role, agent_instance_ips, floating_ips), all sorted by name."""
+    with an address, for add_host), not_active (one dict per current server that is not ACTIVE), to_apply
+    (wanted full names that are missing or differ in metadata, security groups or ``tags``: the only ones the
+    server module is called for) and outputs (servers by role, agent_instance_ips, floating_ips), all sorted by
+    name."""
     found = sorted(found or [], key=lambda s: s.get('name') or '')
     wanted = wanted or []
     wanted_names = [w['full_name'] for w in wanted]
@@ -190,6 +218,7 @@ def server_state(found, wanted, name_prefix=''):
     return {
         'current': current,
         'missing': [n for n in wanted_names if n not in found_names],
+        'to_apply': [w['full_name'] for w in wanted if needs_apply(w, by_name.get(w['full_name']), tags)],
         'duplicates': sorted(set(n for n in found_names if found_names.count(n) > 1)),
         'extra_agents': extra,
         'hosts': hosts,

@@ -6,7 +6,8 @@ One deployment ``gpt371-s<random>`` (3 agent servers) goes through, in file orde
 events to Nova 15 s apart, tests/lab/conftest.py):
   site.yml -> green, the report written and printed, the outputs file complete, one floating IP that Nova lists;
   site.yml again -> changed=0 on every host; --check -> no change; -e infra_action=check, then precheck ->
-  changed=0 and the cloud and the hosts as they were;
+  changed=0 and the cloud and the hosts as they were; a security group detached from a server by hand ->
+  provision.yml attaches it again and changes nothing else;
   the floating IP's wait for Nova is bounded and a re-run keeps the address; secgroup_check passes on the network
   role's groups; the dynamic inventory gives the same groups;
   PostgreSQL stopped on the database server / the 8080 rule removed (XPipe's probes from the other servers blocked
@@ -213,6 +214,29 @@ def test_read_only_actions_change_nothing_anywhere(site, conn, action):
     assert code == 0, output[-8000:]
     assert recap and all(changed == 0 for changed in recap.values()), (recap, changed_tasks(output))
     assert (cloud_state(conn, site), ssh(site, core_ip, host_probe)) == before
+
+
+def server_group_names(conn, server):
+    return sorted(group['name'] for group in conn.compute.fetch_server_security_groups(server).security_groups)
+
+
+def test_a_group_detached_by_hand_is_attached_again_and_nothing_else_changes(site, conn):
+    """issue 15: the no-op provision calls the server module for no server; drift on one is still seen and fixed."""
+    server = servers_of(conn, site)[site['name'] + '-xpipe']
+    wanted = server_group_names(conn, server)
+    group = conn.network.find_security_group(site['name'] + '-xpipe')
+    assert group.name in wanted, wanted
+    conn.compute.remove_security_group_from_server(server, group)
+    try:
+        assert group.name not in server_group_names(conn, server), 'detached by hand'
+        code, output, recap = play('provision.yml', site, 'agent_count=3')
+    finally:
+        if group.name not in server_group_names(conn, server):
+            conn.compute.add_security_group_to_server(server, group)
+    assert code == 0, output[-8000:]
+    assert server_group_names(conn, server) == wanted
+    assert changed_tasks(output) == ['gpt371.infra.instances : Servers -> localhost'], changed_tasks(output)
+    assert '(item=%s-xpipe)' % site['name'] in output
 
 
 def floating_in_nova(server):

@@ -303,3 +303,55 @@ def test_marked_resources_take_only_the_deployment():
     assert [s['name'] for s in result['subnets']] == ['demo-subnet', 'stray']
     assert [g['name'] for g in result['security_groups']] == ['demo-db']
     assert result['keypairs'] == ['demo-key']
+
+
+# -- which servers the server module is called for (to_apply) -----------------------------------------------------
+
+def as_found(wanted, **changes):
+    """The cloud's record of a wanted server as the module left it (metadata, security group names, tags)."""
+    record = {'id': 'id-' + wanted['full_name'], 'name': wanted['full_name'], 'status': 'ACTIVE',
+              'private_v4': '10.10.0.5', 'metadata': dict(wanted['metadata']),
+              'security_groups': [{'name': name} for name in wanted['group_names']],
+              'tags': ['gpt371', 'deployment=demo']}
+    record.update(changes)
+    return record
+
+
+TAGS = ['gpt371', 'deployment=demo']
+
+
+def test_nothing_to_apply_when_every_server_is_as_wanted():
+    wanted = plan()['servers']
+    state = server_state([as_found(w) for w in wanted], wanted, 'demo-', TAGS)
+    assert state['to_apply'] == []
+    assert state['missing'] == []
+
+
+def test_a_new_deployment_applies_every_server():
+    wanted = plan()['servers']
+    assert server_state([], wanted, 'demo-', TAGS)['to_apply'] == [w['full_name'] for w in wanted]
+
+
+DRIFTS = {  # what someone changed by hand on core -> the record's fields
+    'mark key removed': lambda core: {'metadata': {'gpt371_deployment': 'demo'}},
+    'metadata key added': lambda core: {'metadata': dict(core['metadata'], owner='someone')},
+    'group detached': lambda core: {'security_groups': [{'name': 'demo-ssh'}]},
+    'groups not in the record': lambda core: {'security_groups': None},
+    'tag removed': lambda core: {'tags': ['gpt371']},
+    'tags not in the record': lambda core: {'tags': None},
+}
+
+
+@pytest.mark.parametrize('drift', sorted(DRIFTS))
+def test_a_server_that_drifted_is_applied_and_only_it(drift):
+    wanted = plan()['servers']
+    core = next(w for w in wanted if w['full_name'] == 'demo-core')
+    records = [as_found(w, **DRIFTS[drift](core)) if w is core else as_found(w) for w in wanted]
+    assert server_state(records, wanted, 'demo-', TAGS)['to_apply'] == ['demo-core']
+
+
+def test_tags_are_compared_only_when_given():
+    wanted = plan()['servers']
+    records = [as_found(w, tags=None) for w in wanted]
+    assert server_state(records, wanted, 'demo-')['to_apply'] == []
+    assert len(server_state(records, wanted, 'demo-', TAGS)['to_apply']) == len(wanted)
