@@ -148,7 +148,8 @@ def not_active(server):
 
 
 def _private_v4(server):
-    return server.get('private_v4') or server.get('access_ipv4') or ''
+    # server_info without `detailed` gives no private_v4: the fixed address of Nova's addresses then.
+    return _mark.private_v4(server) or server.get('access_ipv4') or ''
 
 
 def _metadata(server):
@@ -204,13 +205,13 @@ def server_state(found, wanted, name_prefix='', tags=None):
         role = meta.get('gpt371_role') or ''
         key = role if role != 'agent' else server['name'][len(name_prefix):]
         servers[key] = {'name': server['name'], 'id': server.get('id'), 'role': role,
-                        'private_v4': _private_v4(server), 'public_v4': server.get('public_v4') or '',
+                        'private_v4': _private_v4(server), 'public_v4': _mark.public_v4(server),
                         'status': (server.get('status') or '').upper(),
                         'groups': _mark.groups_of(server)}
     by_name = dict((s['name'], s) for s in current)
     agent_ips = [_private_v4(by_name[w['full_name']]) for w in wanted
                  if w.get('role') == 'agent' and w['full_name'] in by_name]
-    floating = dict((_metadata(s).get('gpt371_role'), s['public_v4']) for s in current if s.get('public_v4'))
+    floating = dict((_metadata(s).get('gpt371_role'), _mark.public_v4(s)) for s in current if _mark.public_v4(s))
 
     hosts = [{'name': s['name'], 'id': s.get('id'), 'private_v4': _private_v4(s),
               'groups': _mark.groups_of(s)}

@@ -33,7 +33,7 @@ def plan(**kw):
 
 
 def found(name, status='ACTIVE', role=None, index=-1, groups='app', ip='10.10.0.5', public=None, fault=None):
-    """A server as openstack.cloud.server_info (detailed) returns it."""
+    """A server as openstack.cloud.server_info returns it (with `detailed`: private_v4, public_v4)."""
     return {'id': 'id-' + name, 'name': name, 'status': status, 'private_v4': ip, 'public_v4': public or '',
             'access_ipv4': '', 'fault': fault,
             'metadata': {'gpt371_deployment': 'demo', 'gpt371_role': role or name.split('-', 1)[1],
@@ -355,3 +355,18 @@ def test_tags_are_compared_only_when_given():
     records = [as_found(w, tags=None) for w in wanted]
     assert server_state(records, wanted, 'demo-')['to_apply'] == []
     assert len(server_state(records, wanted, 'demo-', TAGS)['to_apply']) == len(wanted)
+
+
+def test_addresses_come_from_novas_record_when_the_listing_is_not_detailed():
+    """server_info without `detailed`: no private_v4/public_v4, only Nova's addresses."""
+    record = found('demo-core', ip=None, groups='core,app')
+    record.pop('private_v4')
+    record.pop('public_v4')
+    record['addresses'] = {'demo-net': [
+        {'addr': '10.10.0.4', 'version': 4, 'OS-EXT-IPS:type': 'fixed'},
+        {'addr': '203.0.113.9', 'version': 4, 'OS-EXT-IPS:type': 'floating'}]}
+    state = server_state([record], plan()['servers'], 'demo-')
+    assert state['hosts'] == [{'name': 'demo-core', 'id': 'id-demo-core', 'private_v4': '10.10.0.4',
+                               'groups': ['core', 'app']}]
+    assert state['outputs']['floating_ips'] == {'core': '203.0.113.9'}
+    assert state['outputs']['servers']['core']['public_v4'] == '203.0.113.9'
