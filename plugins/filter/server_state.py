@@ -19,7 +19,7 @@ description:
     once), C(extra_agents) (the deployment's agents beyond the agent count, to delete when scaling down), C(hosts)
     (ACTIVE servers with an address, for the in-memory inventory), C(not_active), C(to_apply) and C(outputs).
   - C(to_apply) lists the wanted servers that are missing or whose metadata, security groups or O(tags) differ
-    from the wanted ones (what C(openstack.cloud.server) would change): a no-op run calls the server module for
+    from the wanted ones (what C(openstack.cloud.server) would change), so a no-op run calls the server module for
     none of them. A field the found record lacks counts as different.
   - Each C(not_active) entry is C({name, id, status, fault, fix, message}); the fix fits the state (ERROR - the
     fault, then reset the state, rebuild, or delete and provision again; SHUTOFF - start).
