@@ -350,6 +350,21 @@ def test_lock_unlock_playbooks_nest_and_release(store, deployment, run_playbook,
     assert store['secret_key'] not in result.output
 
 
+def test_lock_playbooks_read_the_store_credentials_from_the_environment(store, deployment, run_playbook, tmp_path):
+    """As AWX's object storage credential gives them: STORAGE_* in the environment, no storage_* variable."""
+    env = {'STORAGE_ENDPOINT': store['endpoint'], 'STORAGE_ACCESS_KEY': store['access_key'],
+           'STORAGE_SECRET_KEY': store['secret_key']}
+    playbook = tmp_path / 'locked.yml'
+    imp = "- name: %s\n  ansible.builtin.import_playbook: " + REPO + "/playbooks/%s.yml\n"
+    playbook.write_text('---\n' + imp % ('Lock', 'lock') + imp % ('Unlock', 'unlock'))
+    result = run_playbook(str(playbook), env=env,
+                          extra_vars={'infra_deployment': deployment, 'infra_lock_bucket': store['bucket']})
+    assert result.returncode == 0, result.output[-3000:]
+    assert 'Wait for the lock or take it' in result.output, result.output[-3000:]
+    assert lock_object(store, deployment) is None
+    assert store['secret_key'] not in result.output
+
+
 def test_break_lock_variable_and_check_mode(store, deployment, run_playbook):
     write_foreign_lock(store, deployment, 'crashed@awx (AWX job 9)', ttl=3600)
     checked = run_playbook('playbooks/lock.yml', extra_vars=playbook_vars(store, deployment), check=True)
