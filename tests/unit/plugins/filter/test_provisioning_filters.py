@@ -18,7 +18,7 @@ import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 FILTERS = ('deployment_name_errors', 'server_plan', 'server_state', 'network_plan', 'subnet_overlaps',
-           'terraform_outputs', 'marked_resources')
+           'terraform_outputs', 'marked_resources', 'secgroup_state')
 OPENSTACK_TASKS = re.compile(r'TASK \[gpt371\.infra\.\w+ : (Look up|List|Servers|Private|Router|Security)')
 
 
