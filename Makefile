@@ -43,11 +43,11 @@ units: setup
 integration: images
 	python -m pytest tests/integration $(PYTEST_ARGS)
 
-## test         everything CI runs: lint, sanity, then one pytest run over all suites; a table of their times
+## test         everything CI runs: lint, sanity, then pytest (lab and local streams at once); a table of times
 test:
 	PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test.sh
 
-## test-slow    the whole lab suite with the tests make test's 90 min cannot hold (GPT371_LAB_SLOW=1), AWX workflow, installed copy
+## test-slow    the lab suite, AWX workflow and installed copy with the tests make test cannot hold (GPT371_LAB_SLOW=1)
 test-slow: setup
 	GPT371_LAB_SLOW=1 python -m pytest tests/lab tests/awx/test_workflow.py tests/installed -rs $(PYTEST_ARGS)
 

@@ -9,7 +9,7 @@ checkout copy is the project as it was (checked before and after each job) and V
 job's artifact. The jobs run in gpt371-ee:0.1.0 (ansible-runner's process isolation with docker) unless
 GPT371_AWX_JOBS_IN=venv runs them on the controller's venv.
 
-One small deployment (agent_count 1). With GPT371_LAB_SLOW=1 also: Scale 1 -> 2 -> 1 (survey agent_count, the
+One small deployment (agent_count 1), in make test. With GPT371_LAB_SLOW=1 (make test-slow) also: Scale 1 -> 2 -> 1 (survey agent_count, the
 inventory computed before each job, as AWX does) and Verify sliced in two (job_slice_count 2). The Teardown job
 deletes the deployment at the end, whatever happened.
 
@@ -29,12 +29,6 @@ import yaml
 import lab_profile
 from awx_jobs import Workflow
 from conftest import REPO
-
-# Outside make test's 90-minute budget for now (the four-job workflow on the lab (~20 min)):
-#   GPT371_LAB_SLOW=1 pytest tests/awx/test_workflow.py
-pytestmark = pytest.mark.skipif(os.environ.get("GPT371_LAB_SLOW") != "1",
-                                reason="the four-job workflow on the lab (~20 min): GPT371_LAB_SLOW=1")
-
 
 LAB_STATE = os.path.join(REPO, "lab", ".state")
 LAB_SLOW = os.environ.get("GPT371_LAB_SLOW") == "1"

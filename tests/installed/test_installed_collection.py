@@ -31,12 +31,6 @@ import yaml
 from openstack import config as os_config
 from openstack import connection
 
-# Outside make test's 90-minute budget for now (provision + teardown from the installed tarball (~9 min)):
-#   GPT371_LAB_SLOW=1 pytest tests/installed/test_installed_collection.py
-pytestmark = pytest.mark.skipif(os.environ.get("GPT371_LAB_SLOW") != "1",
-                                reason="provision + teardown from the installed tarball (~9 min): GPT371_LAB_SLOW=1")
-
-
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LAB_STATE = REPO / "lab" / ".state"
