@@ -269,7 +269,9 @@ class Workflow:
                 if not os.path.relpath(os.path.join(b, f), pdd).startswith("project" + os.sep)),
         }
         result = ansible_runner.run(
-            private_data_dir=pdd, playbook=job_template["playbook"], inventory=os.path.join(where, "inventory", "hosts"),
+            # No inventory argument: the runner then passes the private data directory's inventory/ (the script
+            # above), as AWX does. A path that exists only inside the EE would be taken for inventory *text*.
+            private_data_dir=pdd, playbook=job_template["playbook"],
             envvars=envvars, extravars=extravars, ssh_key=self.ssh_key, cmdline="-u %s" % self.machine_user,
             quiet=True, timeout=3600, **isolation)
         elapsed = round(time.monotonic() - started, 1)
