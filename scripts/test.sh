@@ -40,9 +40,9 @@ step ee-image bash images/build.sh ee
 # Built once here: tests of both streams below use them, and two builds of one tag at once would race.
 step ref-images bash examples/reference-stack/build.sh
 
-# Two pytest runs at once. The lab stream (one cloud on fixed ports: the AWX workflow, the installed collection,
-# the lab suite) waits mostly on the cloud and the servers' boots; the local stream (unit, and the integration and
-# Molecule suites on their own containers and free ports) fills that time. Sequential, this was 90+ minutes.
+# Two pytest runs at once. The lab stream (one cloud on fixed ports: the AWX tests, the installed collection, the
+# lab suite) waits mostly on the cloud and the servers' boots; the local stream (unit, and the integration and
+# Molecule suites on their own containers and free ports) fills that time. One after the other, they took 62 min.
 # The local stream's output is kept in a file and printed after the lab stream's, so neither log interleaves.
 LOCAL_LOG="$ROOT/.cache/pytest-local.log"
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
