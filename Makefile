@@ -43,7 +43,7 @@ units: setup
 integration: images
 	python -m pytest tests/integration $(PYTEST_ARGS)
 
-## test         everything CI runs: lint, sanity, then pytest (lab and local streams at once); a table of times
+## test         everything CI runs: lint, sanity, then one pytest run over all suites; a table of their times
 test:
 	PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test.sh
 

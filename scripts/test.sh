@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test` / CI: every step in order (pytest in two concurrent streams), each timed. Prints a table of each
-# step's and each pytest suite's time at the end, also when a step fails (then it stops there, like make would).
+# `make test` / CI: every suite in order, each timed. Prints a table of each step's and each pytest suite's time
+# at the end, also when a step fails (then it stops there, like make would).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -37,27 +37,5 @@ step images bash images/build.sh
 step ansible-lint ansible-lint
 step sanity bash scripts/sanity.sh ${SANITY_ARGS:-}
 step ee-image bash images/build.sh ee
-# Built once here: tests of both streams below use them, and two builds of one tag at once would race.
-step ref-images bash examples/reference-stack/build.sh
-
-# Two pytest runs at once. The lab stream (one cloud on fixed ports: the AWX tests, the installed collection, the
-# lab suite) waits mostly on the cloud and the servers' boots; the local stream (unit, and the integration and
-# Molecule suites on their own containers and free ports) fills that time. One after the other, they took 62 min.
-# The local stream's output is kept in a file and printed after the lab stream's, so neither log interleaves.
-LOCAL_LOG="$ROOT/.cache/pytest-local.log"
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
-step pytest-local python -m pytest tests/unit tests/integration tests/molecule ${PYTEST_ARGS:-} \
-  >"$LOCAL_LOG" 2>&1 &
-local_pid=$!
-# tests/awx runs alone: its modules import from their own conftest, and a pytest run given tests/lab too would
-# have loaded tests/lab/conftest.py under that module name first. Both runs go on when one fails.
-lab_rc=0
-# shellcheck disable=SC2086
-step pytest-awx python -m pytest tests/awx ${PYTEST_ARGS:-} || lab_rc=$?
-# shellcheck disable=SC2086
-step pytest-lab python -m pytest tests/installed tests/lab ${PYTEST_ARGS:-} || lab_rc=$?
-local_rc=0
-wait "$local_pid" || local_rc=$?
-printf '\n===== local stream (tests/unit tests/integration tests/molecule) =====\n'
-cat "$LOCAL_LOG"
-(( lab_rc == 0 && local_rc == 0 ))
+step pytest python -m pytest tests ${PYTEST_ARGS:-}
