@@ -19,6 +19,9 @@ description:
   - Each ACTIVE server becomes a host in the groups of its C(gpt371_groups) metadata (core, xpipe, kespa, database,
     agents, app), with C(ansible_host) chosen by O(access). Servers that are not ACTIVE are listed in the variable
     C(gpt371_not_active) of group C(all) (name, status, fault), so that a verify run can report them.
+  - The host keys pinned in O(known_hosts_file) are also listed in the variable C(gpt371_known_hosts_lines) of group
+    C(all), with the file's path in C(gpt371_known_hosts_file). A job that runs where the file is missing (an AWX job
+    gets the inventory, not the update's files) writes them there first (the collection's servers.yml does).
   - The inventory file must end in C(deployment.yml) or C(deployment.yaml).
 requirements:
   - openstacksdk
@@ -168,11 +171,25 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 self.inventory.add_child(group, name)
         self.inventory.set_variable('all', 'gpt371_not_active', found['not_active'])
         self.inventory.set_variable('all', 'gpt371_known_hosts_file', known_hosts if checking else '')
+        # The pinned keys travel with the inventory: AWX computes it in an inventory update that runs apart from
+        # the job, so the job has no such file; playbooks/servers.yml writes these lines there first.
+        self.inventory.set_variable('all', 'gpt371_known_hosts_lines',
+                                    self._pinned_lines(known_hosts) if checking else [])
         strict = self.get_option('strict')
         for name, hostvars in found['hosts'].items():
             self._set_composite_vars(self.get_option('compose'), hostvars, name, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), hostvars, name, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, name, strict=strict)
+
+    @staticmethod
+    def _pinned_lines(known_hosts):
+        """The host key lines of the known_hosts file (none when it does not exist)."""
+        try:
+            with open(known_hosts) as handle:
+                text = handle.read()
+        except (IOError, OSError):
+            return []
+        return [entry['line'] for entry in _ssh_access.parse_known_hosts(text) if entry['hosts']]
 
     def _pin_host_keys(self, conn, found, known_hosts):
         """Adds the console's host keys of the hosts known_hosts does not pin yet; fails on a differing key."""
