@@ -184,20 +184,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
     @staticmethod
     def _pinned_lines(known_hosts):
         """The host key lines of the known_hosts file (none when it does not exist)."""
-        try:
-            with open(known_hosts) as handle:
-                text = handle.read()
-        except (IOError, OSError):
-            return []
+        text = _ssh_access.read_known_hosts(known_hosts)
         return [entry['line'] for entry in _ssh_access.parse_known_hosts(text) if entry['hosts']]
 
     def _pin_host_keys(self, conn, found, known_hosts):
         """Adds the console's host keys of the hosts known_hosts does not pin yet; fails on a differing key."""
-        try:
-            with open(known_hosts) as handle:
-                existing = handle.read()
-        except (IOError, OSError):
-            existing = ''
+        existing = _ssh_access.read_known_hosts(known_hosts)
         pinned = set(h for e in _ssh_access.parse_known_hosts(existing) for h in e['hosts'])
         wanted = []
         for target in found['host_keys']:  # every address of each host, as the instances role pins them

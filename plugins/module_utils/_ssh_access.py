@@ -200,6 +200,15 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
             'mismatches': mismatches}
 
 
+def read_known_hosts(path):
+    """The file's text; '' when it does not exist (or cannot be read): nothing pinned yet."""
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return ''
+
+
 def write_known_hosts(path, text):
     """Writes the file atomically (mode 0600; a missing directory is made 0700)."""
     directory = os.path.dirname(path)
