@@ -33,8 +33,10 @@ requirements:
   - dpkg (Debian and its derivatives)
 attributes:
   check_mode:
+    description: Runs in check mode, reading the same as in a normal run.
     support: full
   diff_mode:
+    description: Returns no diff (it changes nothing).
     support: none
 '''
 
