@@ -1,11 +1,14 @@
 """The no-op site.yml against the first run, on one deployment of the lab, with a profile of each (issue 15).
 
 Usage: .venv/bin/python bench/site_noop.py [--agents 3] [--runs 1] [--deployment NAME --cidr CIDR] [--keep]
+                                          [--before REV]
 A throw-away deployment ``gpt371-n<random>`` is built with site.yml (timed: the first run), then site.yml runs
 again --runs times with nothing to change (timed, changed=0 checked on every host). Both runs are profiled with
 ansible.posix.profile_tasks; the 15 tasks that took longest are printed for each, then the ratio no-op / first
 run (target <= 0.15, and the no-op run <= 60 s). --deployment reuses a standing deployment (no first run; it is
-kept). The lab must be able to come up (lab/lab.sh up).
+kept). --before REV also runs the no-op with the collection as it was at git revision REV (git archive into a
+temporary collections path), alternating with this tree's on the same deployment, and prints the ratio
+after / before. The lab must be able to come up (lab/lab.sh up).
 """
 import argparse
 import os
@@ -13,6 +16,8 @@ import re
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
@@ -21,12 +26,25 @@ from lab_playbook import REPO, new_deployment, run_playbook  # noqa: E402
 PROFILE_LINE = re.compile(r'^(.+?) -{2,} (\d+\.\d+)s$', re.M)
 
 
-def profiled(deployment, *extra):
+def collection_at(rev, directory):
+    """A collections path holding gpt371.infra (playbooks, roles, plugins) as it was at ``rev``."""
+    infra = os.path.join(directory, 'ansible_collections', 'gpt371', 'infra')
+    os.makedirs(infra)
+    archive = os.path.join(directory, 'tree.tar')
+    with open(archive, 'wb') as handle:
+        subprocess.run(['git', 'archive', rev, 'playbooks', 'roles', 'plugins', 'meta', 'galaxy.yml'], cwd=REPO,
+                       stdout=handle, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(infra, filter='data')
+    return directory
+
+
+def profiled(deployment, *extra, collections=None):
     """(seconds, output, recap) of one site.yml with profile_tasks on."""
     os.environ.update(ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks', PROFILE_TASKS_TASK_OUTPUT_LIMIT='15',
                       PROFILE_TASKS_SORT_ORDER='descending')
     started = time.monotonic()
-    code, output, recap = run_playbook('site.yml', deployment, *extra)
+    code, output, recap = run_playbook('site.yml', deployment, *extra, collections=collections)
     took = time.monotonic() - started
     if code:
         sys.exit('site.yml failed:\n' + output[-4000:])
@@ -50,6 +68,7 @@ def main():
     parser.add_argument('--deployment')
     parser.add_argument('--cidr')
     parser.add_argument('--keep', action='store_true')
+    parser.add_argument('--before', metavar='REV', help='also time the no-op of the collection at this revision')
     args = parser.parse_args()
     subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], check=True, capture_output=True)
     subprocess.run(['bash', os.path.join(REPO, 'examples', 'reference-stack', 'build.sh')], check=True,
@@ -58,23 +77,33 @@ def main():
     deployment = {'name': args.deployment, 'cidr': args.cidr} if standing else new_deployment('gpt371-n')
     agents = 'agent_count=%d' % args.agents
     first = None
+    older = tempfile.TemporaryDirectory(prefix='gpt371-bench-before-') if args.before else None
+    trees = ([('before (%s)' % args.before, collection_at(args.before, older.name))] if older else []) + [
+        ('after (this tree)' if older else 'this tree', None)]
+    noops = {label: [] for label, _path in trees}
     try:
         if not standing:
             first, output, _recap = profiled(deployment, agents)
             show('site.yml, first run (%d agent servers)' % args.agents, first, output)
-        noops = []
         for _ in range(args.runs):
-            took, output, recap = profiled(deployment, agents)
-            changed = {host: count for host, count in recap.items() if count}
-            if changed:
-                sys.exit('the re-run changed something: %s' % changed)
-            noops.append(took)
-        show('site.yml, no-op re-run (median of %d)' % args.runs, statistics.median(noops), output)
+            for label, collections in trees:  # alternating, so both see the same machine
+                took, output, recap = profiled(deployment, agents, collections=collections)
+                changed = {host: count for host, count in recap.items() if count}
+                if changed:
+                    sys.exit('the re-run (%s) changed something: %s' % (label, changed))
+                noops[label].append(took)
+                show('site.yml, no-op re-run, %s (run %d of %d)' % (label, len(noops[label]), args.runs), took,
+                     output)
     finally:
+        if older:
+            older.cleanup()
         if not (standing or args.keep):
             run_playbook('teardown.yml', deployment, 'teardown_confirm=' + deployment['name'])
-    noop = statistics.median(noops)
+    noop = statistics.median(noops[trees[-1][0]])
     print('no-op site.yml: %.0f s (target <= 60 s)' % noop)
+    if older:
+        before = statistics.median(noops[trees[0][0]])
+        print('no-op site.yml before (%s): %.0f s; ratio after / before: %.2f' % (args.before, before, noop / before))
     if first:
         print('ratio no-op / first run: %.2f (target <= 0.15)' % (noop / first))
 

@@ -25,9 +25,14 @@ def new_deployment(prefix):
             'cidr': '10.%d.%d.0/24' % (random.randint(150, 199), random.randint(0, 255))}
 
 
-def run_playbook(name, deployment, *extra, check=False):
-    """Run playbooks/<name> with the local (lab) inventory; return (returncode, output, {host: changed})."""
-    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), os.path.join(REPO, 'playbooks', name),
+def run_playbook(name, deployment, *extra, check=False, collections=None):
+    """Run playbooks/<name> with the local (lab) inventory; return (returncode, output, {host: changed}).
+
+    collections: a collections path holding another copy of gpt371.infra (a benchmark's older revision): its
+    playbooks and roles run instead of the checkout's, with the same inventory and lab.
+    """
+    home = os.path.join(collections, 'ansible_collections', 'gpt371', 'infra') if collections else REPO
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), os.path.join(home, 'playbooks', name),
            '-e', 'infra_deployment=' + deployment['name'],
            '-e', 'network_subnet_cidr=' + deployment['cidr']]
     for item in extra:
@@ -38,6 +43,8 @@ def run_playbook(name, deployment, *extra, check=False):
                PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''))
     for var in ('OS_CLOUD', 'OS_CLIENT_CONFIG_FILE', 'OS_AUTH_URL'):
         env.pop(var, None)
+    if collections:
+        env['ANSIBLE_COLLECTIONS_PATH'] = collections
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT,
                           check=False)
     output = proc.stdout + proc.stderr
