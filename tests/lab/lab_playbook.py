@@ -87,6 +87,20 @@ def changed_tasks(output):
     return found
 
 
+def task_runs(output, task):
+    """How many times the task named exactly ``task`` ('role : name') ran for some host (ok, changed or failed;
+    a task whose every host was skipped did not run): what a no-op assertion counts calls with."""
+    runs, current = 0, None
+    for line in output.splitlines():
+        if line.startswith('TASK ['):
+            current = line[6:line.rfind(']')] == task
+            counted = False
+        elif current and not counted and line.startswith(('ok: [', 'changed: [', 'fatal: [', 'failed: [')):
+            runs += 1
+            counted = True
+    return runs
+
+
 def inventory_value(value):
     """A hostvar from `ansible-inventory --list`, which marks templated values {"__ansible_unsafe": ...}."""
     return value['__ansible_unsafe'] if isinstance(value, dict) else value
