@@ -4,28 +4,35 @@
 
 One deployment ``gpt371-s<random>`` (3 agent servers) goes through, in file order (the lab runs with Neutron's
 events to Nova 15 s apart, tests/lab/conftest.py):
-  site.yml -> green, the report written and printed, the outputs file complete, one floating IP that Nova lists;
+  site.yml -> green, the report written and printed, the outputs file complete, one floating IP that Nova lists,
+  TLS on the database, storage and XPipe rows in every report format, and the "api (external)" row: HTTPS from the
+  controller to core's floating IP (the lab CA), as this test also checks by itself;
   site.yml again -> changed=0 on every host; --check -> no change; -e infra_action=check, then precheck ->
   changed=0 and the cloud and the hosts as they were; a security group detached from a server by hand ->
   provision.yml attaches it again and changes nothing else;
   the floating IP's wait for Nova is bounded and a re-run keeps the address; secgroup_check passes on the network
   role's groups; the dynamic inventory gives the same groups;
   PostgreSQL stopped on the database server / the 8080 rule removed (XPipe's probes from the other servers blocked
-  and diagnosed with the rule to add) / a wrong storage secret in a host's .env -> verify.yml fails, the report
-  names that cause and its fix, the other integration points are still checked;
+  and diagnosed with the rule to add) / the api group's 443 rule removed (the controller's HTTPS to the floating
+  IP dropped, the api (external) row names the rule) / a wrong storage secret in a host's .env -> verify.yml
+  fails, the report names that cause and its fix, the other integration points are still checked;
   backup.yml round-trips into the backups area of the lab's object storage;
   scale.yml 3 -> 5 -> 3 agent servers, verify green each time, nothing but agents touched;
   teardown.yml needs its confirmation, then leaves nothing of the deployment and leaves another deployment alone;
   a second teardown changes nothing.
 The module fixture tears the deployment down whatever happens. (Provisioning alone, scale_provision_only and
-teardown used to have a deployment of their own in test_provision.py: the same checks here save one deployment.)
+teardown used to have a deployment of their own in test_provision.py, and the TLS and external API checks one in
+test_tls_external.py: the same checks here save two deployments.)
 """
 import json
 import os
 import re
+import socket
+import ssl
 import subprocess
 import time
 import uuid
+import xml.etree.ElementTree as ET
 
 import boto3
 import pytest
@@ -34,8 +41,11 @@ from lab_playbook import (REPO, SLOW, VENV_BIN, changed_tasks, inventory_value, 
 
 STATE = os.path.join(REPO, 'lab', '.state')
 CLOUDS_YAML = os.path.join(STATE, 'clouds.yaml')
+CA = os.path.join(STATE, 'ca.pem')
 FIXED = ('core', 'xpipe', 'kespa', 'supabase')
 TLS = ('TLSv1.2', 'TLSv1.3')
+TLS_POINTS = ('database', 'storage', 'xpipe')
+API = 'api (external)'
 
 
 @pytest.fixture(scope='module')
@@ -121,6 +131,26 @@ def app_hosts(site, agents):
         '%s-agent-server-%d' % (site['name'], index) for index in range(agents)}
 
 
+def tls_version(host, port, timeout=5.0):
+    """The TLS version of a handshake verified against the lab CA (host name = the address), or the error."""
+    ctx = ssl.create_default_context(cafile=CA)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host) as tls:
+                return tls.version()
+    except (OSError, ssl.SSLError) as exc:
+        return exc
+
+
+def until(predicate, limit):
+    deadline = time.monotonic() + limit
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.5)
+
+
 def assert_green(site, output, agents):
     rows = report(site)['rows']
     hosts = app_hosts(site, agents)
@@ -146,10 +176,29 @@ def test_site_yml_is_green_with_the_report(site):
     assert 'STORAGE_ENDPOINT=https://%s.1:' % site['cidr'].rsplit('.', 1)[0] in env
     # TLS on the three points from every app host, and the public API through core's floating IP (issue 12).
     rows = report(site)['rows']
-    for point in ('database', 'storage', 'xpipe'):
+    for point in TLS_POINTS:
         assert all(row['tls_version'] in TLS for row in rows if row['point'] == point), point
-    api = [row for row in rows if row['point'] == 'api (external)']
-    assert len(api) == 1 and api[0]['ok'] and api[0]['tls_version'] in TLS, api
+    api = [row for row in rows if row['point'] == API]
+    assert len(api) == 1 and api[0]['ok'] and api[0]['tls_version'] in TLS and api[0]['host'] == 'controller', api
+    # The same path as an external client, from this test: HTTPS to core's floating IP, verified with the lab CA.
+    assert tls_version(outputs(site)['api_floating_ip'], 443) in TLS
+
+
+def test_every_report_format_shows_the_tls_version(site):
+    """The first run's report: the negotiated version on each TLS row in Markdown, JUnit and HTML too."""
+    rows = len(app_hosts(site, 3))
+    with open(os.path.join(site['reports'], 'integration-report.md'), encoding='utf-8') as handle:
+        md = handle.read()
+    assert '| Integration point | From host | Result | TLS |' in md
+    assert md.count('| pass | TLSv1.') >= len(TLS_POINTS) * rows + 1
+    suite = ET.parse(os.path.join(site['reports'], 'integration-report.xml')).getroot().find('testsuite')
+    versions = {case.get('name'): case.find("properties/property[@name='tls_version']").get('value')
+                for case in suite.findall('testcase')}
+    tls_cases = [name for name in versions if name.split(' from ')[0] in TLS_POINTS + (API,)]
+    assert len(tls_cases) == len(TLS_POINTS) * rows + 1, sorted(versions)
+    assert all(versions[name].startswith('TLSv1.') for name in tls_cases), versions
+    with open(os.path.join(site['reports'], 'integration-report.html'), encoding='utf-8') as handle:
+        assert handle.read().count('data-tls="TLSv1.') >= len(TLS_POINTS) * rows
 
 
 def test_servers_are_reached_only_through_the_floating_ip(site, conn):
@@ -379,6 +428,33 @@ def test_missing_8080_rule_is_diagnosed_and_the_rest_still_checked(site, conn):
             site['name'], rule.remote_ip_prefix)
         assert 'openstack security group rule create --ingress --protocol tcp --dst-port 8080' in row['fix']
     assert {'database', 'storage'} <= {row['point'] for row in report(site)['rows'] if row['ok']}
+
+
+def test_removed_api_rule_blocks_the_connection_and_verify_names_the_rule(site, conn):
+    """The api group's 443 rule deleted: the controller's own HTTPS to core's floating IP is dropped, and the
+    'api (external)' row names the group, the port and the command that adds the rule; restored, it works again."""
+    fip = outputs(site)['api_floating_ip']
+    group = conn.network.find_security_group(site['name'] + '-api')
+    rule = next(r for r in conn.network.security_group_rules(security_group_id=group.id)
+                if r.direction == 'ingress' and r.port_range_min == 443 and r.ether_type == 'IPv4')
+    conn.network.delete_security_group_rule(rule)
+    try:
+        assert until(lambda: not tcp_open(fip, 443), 10), 'the controller still reaches %s:443 without the rule' % fip
+        code, output, _recap = play('verify.yml', site, 'verify_timeout=8', 'verify_retries=0')
+    finally:
+        conn.network.create_security_group_rule(
+            security_group_id=group.id, direction='ingress', protocol='tcp', port_range_min=443,
+            port_range_max=443, remote_ip_prefix=rule.remote_ip_prefix, ether_type=rule.ether_type)
+    assert code != 0, output[-4000:]
+    api = next(row for row in report(site)['rows'] if row['point'] == API)
+    assert not api['ok'] and api['reason'] in ('timeout', 'refused', 'unreachable'), api
+    assert api['diagnosis'] == 'security_group'
+    assert api['likely_cause'] == 'security group %s-api blocks tcp/443 from 0.0.0.0/0' % site['name']
+    assert ('openstack security group rule create --ingress --protocol tcp --dst-port 443 --remote-ip 0.0.0.0/0 '
+            '%s-api' % site['name']) in api['fix']
+    assert all(row['ok'] for row in report(site)['rows'] if row['point'] in TLS_POINTS), failing_rows(site)
+    # Restored: the connection comes back within the lab's 5 s (a little more for the handshake).
+    assert until(lambda: tls_version(fip, 443, timeout=2) in TLS, 15)
 
 
 def test_wrong_storage_secret_is_diagnosed_and_the_rest_still_checked(site):
