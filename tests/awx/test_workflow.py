@@ -9,9 +9,9 @@ checkout copy is the project as it was (checked before and after each job) and V
 job's artifact. The jobs run in gpt371-ee:0.1.0 (ansible-runner's process isolation with docker) unless
 GPT371_AWX_JOBS_IN=venv runs them on the controller's venv.
 
-One small deployment (agent_count 1). With GPT371_LAB_SLOW=1 (make test-slow) also: Scale 1 -> 2 -> 1 (survey agent_count, the
-inventory computed before each job, as AWX does) and Verify sliced in two (job_slice_count 2). The Teardown job
-deletes the deployment at the end, whatever happened.
+One small deployment (agent_count 1): the four jobs, then Verify sliced in two (job_slice_count 2). With
+GPT371_LAB_SLOW=1 (make test-slow) also Scale 1 -> 2 -> 1 (survey agent_count, the inventory computed before each
+job, as AWX does). The Teardown job deletes the deployment at the end, whatever happened.
 
 What each job received and how long it took is written to tests/output/awx-workflow.json.
 """
@@ -29,12 +29,6 @@ import yaml
 import lab_profile
 from awx_jobs import Workflow
 from conftest import REPO
-
-# Not in make test yet: green on demand (four jobs and the teardown in about 10 min), but make test with it has
-# not been measured against CI's 90 minutes (issue 14). Until then:
-#   GPT371_LAB_SLOW=1 pytest tests/awx/test_workflow.py      (make test-slow)
-pytestmark = pytest.mark.skipif(os.environ.get("GPT371_LAB_SLOW") != "1",
-                                reason="the four-job workflow on the lab: GPT371_LAB_SLOW=1 (make test-slow)")
 
 LAB_STATE = os.path.join(REPO, "lab", ".state")
 LAB_SLOW = os.environ.get("GPT371_LAB_SLOW") == "1"
@@ -176,7 +170,7 @@ def test_four_jobs_provision_configure_deploy_verify(workflow):
     assert len(list(tree.iter("testcase"))) >= 4
 
 
-@pytest.mark.skipif(not LAB_SLOW, reason="Scale 1 -> 2 -> 1 and the sliced Verify: GPT371_LAB_SLOW=1 (about 15 min)")
+@pytest.mark.skipif(not LAB_SLOW, reason="Scale 1 -> 2 -> 1: GPT371_LAB_SLOW=1 (two Scale jobs, about 6 min)")
 def test_scale_up_and_down_with_the_inventory_of_before(workflow):
     flow = workflow
     for count in (2, 1):
@@ -192,7 +186,6 @@ def test_scale_up_and_down_with_the_inventory_of_before(workflow):
         assert len(agents) == count, agents
 
 
-@pytest.mark.skipif(not LAB_SLOW, reason="Scale 1 -> 2 -> 1 and the sliced Verify: GPT371_LAB_SLOW=1 (about 15 min)")
 def test_verify_sliced_in_two(workflow):
     """job_slice_count: 2 on the Verify template: AWX runs two jobs, each with every other host (by name)."""
     flow = workflow
