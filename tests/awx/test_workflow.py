@@ -9,9 +9,9 @@ checkout copy is the project as it was (checked before and after each job) and V
 job's artifact. The jobs run in gpt371-ee:0.1.0 (ansible-runner's process isolation with docker) unless
 GPT371_AWX_JOBS_IN=venv runs them on the controller's venv.
 
-One small deployment (agent_count 1): the four jobs, then Verify sliced in two (job_slice_count 2). With
-GPT371_LAB_SLOW=1 (make test-slow) also Scale 1 -> 2 -> 1 (survey agent_count, the inventory computed before each
-job, as AWX does). The Teardown job deletes the deployment at the end, whatever happened.
+One small deployment (agent_count 1): the four jobs, Scale 1 -> 2 -> 1 (survey agent_count, the inventory computed
+before each job, as AWX does), then Verify sliced in two (job_slice_count 2). The Teardown job deletes the
+deployment at the end, whatever happened.
 
 What each job received and how long it took is written to tests/output/awx-workflow.json.
 """
@@ -31,7 +31,6 @@ from awx_jobs import Workflow
 from conftest import REPO
 
 LAB_STATE = os.path.join(REPO, "lab", ".state")
-LAB_SLOW = os.environ.get("GPT371_LAB_SLOW") == "1"
 IN_EE = os.environ.get("GPT371_AWX_JOBS_IN", "ee") != "venv"
 RECORDS = os.path.join(REPO, "tests", "output", "awx-workflow.json")
 FIXED = {"core", "xpipe", "kespa", "supabase"}
@@ -170,7 +169,6 @@ def test_four_jobs_provision_configure_deploy_verify(workflow):
     assert len(list(tree.iter("testcase"))) >= 4
 
 
-@pytest.mark.skipif(not LAB_SLOW, reason="Scale 1 -> 2 -> 1: GPT371_LAB_SLOW=1 (two Scale jobs, about 6 min)")
 def test_scale_up_and_down_with_the_inventory_of_before(workflow):
     flow = workflow
     for count in (2, 1):
