@@ -33,8 +33,8 @@ def _connect(clouds_yaml, cloud):
     # Only the lab's clouds.yaml: the user's own OS_* variables and files must not leak in. connect_retries: a pooled
     # keep-alive connection the API's gunicorn closed as it was reused ("Remote end closed connection without
     # response", keystoneauth's ConnectFailure) is opened again, as a client of a real cloud would.
-    region = os_config.OpenStackConfig(config_files=[clouds_yaml], load_envvars=False).get_one(cloud=cloud,
-                                                                                                connect_retries=3)
+    config = os_config.OpenStackConfig(config_files=[clouds_yaml], load_envvars=False)
+    region = config.get_one(cloud=cloud, connect_retries=3)
     return connection.Connection(config=region)
 
 
