@@ -288,24 +288,34 @@ class ProbeModule:
     argument_spec = {}
     module_kwargs = {}
     required_libs = ()
+    module_name = 'probe'  # the module that documents the options (ansible-doc gpt371.infra.<module_name>)
     first_check = 'connect'  # named by the watchdog when the deadline passes before any check began
 
-    def __init__(self):
+    def __init__(self, params=None, warn=None):
+        """A module of its own (no arguments: the options come from Ansible), or one probe of several in one
+        module run (``params`` validated by :func:`embedded_params`, ``warn`` the host module's warn)."""
         already = process_age()
-        spec = probe_argument_spec()
-        spec.update(self.argument_spec)
-        self.ansible = _ProbeAnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
-        self.ansible.validating = False
-        self.params = self.ansible.params
+        self.ansible = None
+        if params is None:
+            spec = probe_argument_spec()
+            spec.update(self.argument_spec)
+            self.ansible = _ProbeAnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+            self.ansible.validating = False
+            params, warn = self.ansible.params, self.ansible.warn
+        self.params = params
+        self.warn = warn or (lambda text: None)
         self.deadline = Deadline(max(0.1, self.params['timeout'] - EXIT_RESERVE), already)
         self.checks = []
         self.results = {}
         self.current = None
         self.started = time.monotonic()
+        self.missing_lib = None
         for has_lib, name, error in self.required_libs:
             if not has_lib:
-                self.ansible.fail_json(msg=missing_required_lib(name), exception=error, changed=False, ok=False,
-                                       reason='dependency', attempts=1, checks=[])
+                if self.ansible is not None:
+                    self.ansible.fail_json(msg=missing_required_lib(name), exception=error, changed=False, ok=False,
+                                           reason='dependency', attempts=1, checks=[])
+                self.missing_lib = name
 
     # -- hooks for subclasses ------------------------------------------------
     def run(self):
@@ -399,10 +409,25 @@ class ProbeModule:
         worker.start()
         worker.join(max(CLEANUP_GRACE, self.deadline.remaining()))
         if worker.is_alive():
-            self.ansible.warn('cleanup did not finish within the timeout; a connection was left to the OS')
+            self.warn('cleanup did not finish within the timeout; a connection was left to the OS')
 
     def __call__(self):
+        """Run as a module of its own: exit_json, or fail_json when the probe failed and fail_on_error."""
+        result = self.execute()
+        if result.pop('bug', None) is not None:
+            self.ansible.fail_json(**result)
+        if result['ok'] or not self.params['fail_on_error']:
+            self.ansible.exit_json(**result)
+        self.ansible.fail_json(**result)
+
+    def execute(self):
+        """Validate, attempt with retries, clean up; return the result (``msg`` set when not ok). A bug or an
+        unforeseen library error gives ``ok=false``, reason ``error`` and the traceback under ``exception``."""
         self.started = time.monotonic()
+        if self.missing_lib:
+            return dict(changed=False, ok=False, attempts=1, checks=[], elapsed_ms=0, failed_check=OPTIONS_CHECK,
+                        reason='dependency', cause=missing_required_lib(self.missing_lib),
+                        fix='install %s on this host' % self.missing_lib, msg=missing_required_lib(self.missing_lib))
         attempts = 1
         failure = None
         try:
@@ -428,27 +453,51 @@ class ProbeModule:
                 failure = None
         except Exception as exc:  # a bug or an unforeseen library error: fail with the traceback
             self.bounded_cleanup()
-            self.ansible.fail_json(msg=self.scrub('probe error: %s: %s' % (type(exc).__name__, exc)),
-                                   exception=self.scrub(traceback.format_exc()), changed=False)
+            msg = self.scrub('probe error: %s: %s' % (type(exc).__name__, exc))
+            return dict(changed=False, ok=False, attempts=attempts, checks=self.checks,
+                        elapsed_ms=elapsed_ms(self.started), failed_check=(self.current or ('run',))[0],
+                        reason='error', cause=msg, fix='report this as a bug of gpt371.infra, with the traceback',
+                        msg=msg, exception=self.scrub(traceback.format_exc()), bug=True)
         self.bounded_cleanup()
-        self.finish(failure, attempts)
+        return self.finish(failure, attempts)
 
     def finish(self, failure, attempts):
         result = dict(changed=False, ok=failure is None, checks=self.checks,
                       attempts=attempts, elapsed_ms=elapsed_ms(self.started))
         result.update(self.results)
         if failure is None:
-            self.ansible.exit_json(**result)
+            return result
         result['failed_check'] = failure.check
         result['reason'] = failure.reason
         result['cause'] = self.scrub(failure.cause)
         result['fix'] = self.scrub(failure.fix)
-        msg = '%s check failed after %d attempt%s: %s: %s' % (
+        result['msg'] = '%s check failed after %d attempt%s: %s: %s' % (
             failure.check, attempts, '' if attempts == 1 else 's', result['cause'], result['fix'])
-        if self.params['fail_on_error']:
-            self.ansible.fail_json(msg=msg, **result)
-        result['msg'] = msg
-        self.ansible.exit_json(**result)
+        return result
+
+
+def embedded_params(probe_class, values):
+    """(params, no_log_values, error) of one probe run inside another module: ``values`` checked against the
+    probe's options (the shared ones included) as AnsibleModule would, fallbacks and defaults applied.
+    ``error`` is the config result of :meth:`ProbeModule.execute`'s shape, or None."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    spec = probe_argument_spec()
+    spec.update(probe_class.argument_spec)
+    validator = ArgumentSpecValidator(spec, **probe_class.module_kwargs)
+    checked = validator.validate(dict((k, v) for k, v in values.items() if v is not None))
+    no_log = set(checked._no_log_values)
+    if not checked.error_messages:  # (`errors` is an exception object: always true)
+        return checked.validated_parameters, no_log, None
+    msg = '; '.join(checked.error_messages)
+    for secret in no_log:
+        msg = msg.replace(str(secret), '********')
+    cause, fix = MESSAGES['arguments']
+    fields = dict(msg=msg, module=probe_class.module_name)
+    return None, no_log, dict(changed=False, ok=False, attempts=1, elapsed_ms=0, failed_check=OPTIONS_CHECK,
+                              reason='config', cause=cause.format(**fields), fix=fix.format(**fields), msg=msg,
+                              checks=[dict(name=OPTIONS_CHECK, ok=False, reason='config', detail=msg,
+                                           elapsed_ms=0)])
 
 
 def run_probe(probe_class):
