@@ -2,6 +2,10 @@
 
 Usage: .venv/bin/python bench/verify_agents.py [AGENTS ...]   (default: 1 8; the lab must be able to come up)
        GPT371_BENCH_RUNS=N: verify runs per count (default 3)
+       GPT371_BENCH_REF=<commit>: also time that commit's verify.yml (a throw-away worktree) at each count, its
+       runs alternating with the checkout's on the same deployment, and print both ratios (before and after)
+       GPT371_BENCH_PROFILE_DIR=DIR: keep the last verify.yml output of each tree and count there (verify-<tree>-<count>.log), with
+       ansible.posix.profile_tasks, to see which tasks grow with the hosts
 A throw-away deployment ``gpt371-b<random>`` is built with site.yml at the first count, verify.yml is timed
 (median of 3 runs), then scale.yml moves it to each next count and verify.yml is timed again; the deployment is torn
 down at the end. Prints the figures with the load average at each, and the ratio of the last count to the first
@@ -13,7 +17,11 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lab'))
+sys.path.insert(0, HERE)
+import lab_playbook  # noqa: E402
+from fresh_provisions import worktree  # noqa: E402
 from lab_playbook import REPO, new_deployment, run_playbook  # noqa: E402
 
 
@@ -23,13 +31,24 @@ def must(result, what):
         sys.exit('%s failed:\n%s' % (what, output[-4000:]))
 
 
-def time_verify(deployment, runs=int(os.environ.get('GPT371_BENCH_RUNS', '3'))):
-    times = []
+def time_verify(deployment, count, trees, runs=int(os.environ.get('GPT371_BENCH_RUNS', '3'))):
+    """{label: median seconds} of verify.yml from each tree ({label: repo}), the trees' runs alternating."""
+    times = {label: [] for label in trees}
     for _ in range(runs):
-        started = time.monotonic()
-        must(run_playbook('verify.yml', deployment), 'verify.yml')
-        times.append(time.monotonic() - started)
-    return statistics.median(times)
+        for label, tree in trees.items():
+            lab_playbook.REPO = tree
+            started = time.monotonic()
+            result = run_playbook('verify.yml', deployment)
+            times[label].append(time.monotonic() - started)
+            must(result, 'verify.yml (%s)' % label)
+            profile_dir = os.environ.get('GPT371_BENCH_PROFILE_DIR')
+            if profile_dir:
+                os.makedirs(profile_dir, exist_ok=True)
+                with open(os.path.join(profile_dir, 'verify-%s-%d.log' % (label, count)), 'w',
+                          encoding='utf-8') as handle:
+                    handle.write(result[1])
+    lab_playbook.REPO = trees['checkout']
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def main():
@@ -37,6 +56,11 @@ def main():
     subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], check=True, capture_output=True)
     subprocess.run(['bash', os.path.join(REPO, 'examples', 'reference-stack', 'build.sh')], check=True)
     deployment = new_deployment('gpt371-b')
+    if os.environ.get('GPT371_BENCH_PROFILE_DIR'):
+        os.environ['ANSIBLE_CALLBACKS_ENABLED'] = 'gpt371.infra.plan,ansible.posix.profile_tasks'
+    trees = {'checkout': REPO}
+    if os.environ.get('GPT371_BENCH_REF'):
+        trees = {'before': worktree(os.environ['GPT371_BENCH_REF']), 'checkout': REPO}
     figures = []
     try:
         for index, count in enumerate(counts):
@@ -44,14 +68,18 @@ def main():
             started = time.monotonic()
             must(run_playbook(playbook, deployment, 'agent_count=%d' % count), playbook)
             print('%s to %d agent servers: %.0f s' % (playbook, count, time.monotonic() - started), flush=True)
-            figures.append((count, time_verify(deployment)))
-            print('verify.yml with %d agent servers (%d app hosts): median %.1f s (load %s)'
-                  % (count, count + 3, figures[-1][1], ', '.join('%.1f' % x for x in os.getloadavg())), flush=True)
+            figures.append((count, time_verify(deployment, count, trees)))
+            print('verify.yml with %d agent servers (%d app hosts): median %s (load %s)'
+                  % (count, count + 3, ', '.join('%s %.1f s' % kv for kv in figures[-1][1].items()),
+                     ', '.join('%.1f' % x for x in os.getloadavg())), flush=True)
     finally:
         run_playbook('teardown.yml', deployment, 'teardown_confirm=' + deployment['name'])
+        if len(trees) > 1:
+            subprocess.run(['git', '-C', REPO, 'worktree', 'remove', '--force', trees['before']], check=False)
     if len(figures) > 1:
-        print('ratio %d/%d agents: %.2f (target <= 1.3)'
-              % (figures[-1][0], figures[0][0], figures[-1][1] / figures[0][1]))
+        for label in trees:
+            print('ratio %d/%d agents (%s): %.2f (target <= 1.3)'
+                  % (figures[-1][0], figures[0][0], label, figures[-1][1][label] / figures[0][1][label]))
 
 
 if __name__ == '__main__':

@@ -195,4 +195,3 @@ class PgProbe(ProbeModule):
             if nearest != 2:
                 raise failure('vector_wrong', self.params, nearest=nearest)
             c.detail = 'insert + nearest-neighbour query on vector(3), table dropped with its transaction'
-

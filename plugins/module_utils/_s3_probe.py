@@ -175,4 +175,3 @@ class S3Probe(ProbeModule):
             self.client.delete_object(bucket, key, timeout=self.timeout())
             self.pending_key = None
             c.detail = 'removed %s' % key
-

@@ -186,7 +186,6 @@ def run(module, params):
     return result
 
 
-
 def result_of(module, params):
     """(result, failed): the module's result for ``params``; ``failed`` when it fails whatever fail_on_error says
     (engine, input and .env errors), the result then carrying the cause and the fix."""
@@ -196,4 +195,3 @@ def result_of(module, params):
         return dict(changed=False, ok=False, services=[], failures=[exc.msg], checked_keys=[], definition=[],
                     checks=[], env_file=params['env_file'] or '', reason=exc.reason, cause=exc.cause, fix=exc.fix,
                     msg=exc.msg), True
-

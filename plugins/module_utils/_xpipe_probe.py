@@ -207,4 +207,3 @@ class XpipeHealth(ProbeModule):
             if days < p['cert_warning_days']:
                 self.warn("XPipe's certificate expires in %d days" % days)
             c.detail = 'certificate valid for %d more days' % days
-

@@ -13,11 +13,11 @@ short_description: Run every integration probe of one 371GPT app host in one mod
 version_added: 0.1.0
 description:
   - Reads the app host's C(.env) (O(env_file), or O(env)), names the keys a wanted point lacks, compares it with
-    O(expected_env) (only key names leave the host), then runs the probes of O(points) side by side:
+    O(expected_env) (only key names leave the host), then runs the probes of O(points) side by side, that is
     V(database) (the checks of M(gpt371.infra.pg_probe)), V(storage) (M(gpt371.infra.s3_probe)), V(xpipe)
     (M(gpt371.infra.xpipe_health)) and V(services) (M(gpt371.infra.service_env)).
   - The connection values come from the C(.env) on the host and never travel to the controller. One module run
-    per host instead of one per probe and one to read the file: this is what the verify role runs on every app
+    per host instead of one per probe and one to read the file; the verify role runs it on every app
     host.
   - Each probe returns what its own module returns with C(fail_on_error=false); the task itself succeeds whatever
     the probes find (RV(ok) says whether every probe passed), and fails only when the C(.env) cannot be read or an
