@@ -4,6 +4,8 @@ Usage: .venv/bin/python bench/verify_agents.py [AGENTS ...]   (default: 1 8; the
        GPT371_BENCH_RUNS=N: verify runs per count (default 3)
        GPT371_BENCH_REF=<commit>: also time that commit's verify.yml (a throw-away worktree) at each count, its
        runs alternating with the checkout's on the same deployment, and print both ratios (before and after)
+       GPT371_BENCH_DEPLOYMENT=NAME,CIDR: start from that standing deployment (scale.yml to the first count, not
+       site.yml); it is still torn down at the end
        GPT371_BENCH_PROFILE_DIR=DIR: keep the last verify.yml output of each tree and count there (verify-<tree>-<count>.log), with
        ansible.posix.profile_tasks, to see which tasks grow with the hosts
 A throw-away deployment ``gpt371-b<random>`` is built with site.yml at the first count, verify.yml is timed
@@ -56,6 +58,9 @@ def main():
     subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], check=True, capture_output=True)
     subprocess.run(['bash', os.path.join(REPO, 'examples', 'reference-stack', 'build.sh')], check=True)
     deployment = new_deployment('gpt371-b')
+    if os.environ.get('GPT371_BENCH_DEPLOYMENT'):
+        name, cidr = os.environ['GPT371_BENCH_DEPLOYMENT'].split(',')
+        deployment = dict(deployment, name=name, cidr=cidr)
     if os.environ.get('GPT371_BENCH_PROFILE_DIR'):
         os.environ['ANSIBLE_CALLBACKS_ENABLED'] = 'gpt371.infra.plan,ansible.posix.profile_tasks'
     trees = {'checkout': REPO}
@@ -64,7 +69,7 @@ def main():
     figures = []
     try:
         for index, count in enumerate(counts):
-            playbook = 'site.yml' if index == 0 else 'scale.yml'
+            playbook = 'site.yml' if index == 0 and not os.environ.get('GPT371_BENCH_DEPLOYMENT') else 'scale.yml'
             started = time.monotonic()
             must(run_playbook(playbook, deployment, 'agent_count=%d' % count), playbook)
             print('%s to %d agent servers: %.0f s' % (playbook, count, time.monotonic() - started), flush=True)

@@ -117,7 +117,7 @@ def test_site_yml_through_the_bastion_with_fixed_ips_unreachable(access, conn):
         assert re.search(r'^%s ssh-ed25519 \S+ gpt371:%s:%s$' % (re.escape(fixed_ip(server)), server.name, server.id),
                          pinned, re.M), pinned
     assert not os.path.exists(os.path.join(OUTPUTS, access['name'] + '_ssh_config'))
-    ready = seconds_between(output, 'instances : Servers', 'instances : Wait for SSH on the servers')
+    ready = seconds_between(output, 'instances : Servers', 'instances : Wait for SSH on the servers this run brought up')
     print('strict mode: site.yml first run %.0f s; create -> SSH-ready through the bastion %.0f s (%d servers)'
           % (took, ready or -1, len(servers) + 1))
     access['first_run'] = took
