@@ -67,11 +67,14 @@ lab-down: setup
 lab-status: setup
 	bash lab/lab.sh status
 
-## bench        ratios from one run each: probes vs anchor modules, no-op vs first site.yml, verify 8 vs 1 agents
+## bench        ratios from one run each: probes vs anchor modules, no-op vs first site.yml, verify 8 vs 1 agents,
+##              provision of 1/4/8 servers, a warm make demo (issue 15's targets; about 45 min)
 bench: images
 	python -m bench.probes
 	python bench/site_noop.py
 	python bench/verify_agents.py 1 8
+	python bench/provision_parallel.py
+	python bench/demo_warm.py
 
 ## purge        undo what demo/test put outside the clone (README); PURGE_APT=1, PURGE_DOCKER_DATA=1 go further
 purge:

@@ -40,7 +40,7 @@ def collection_at(rev, directory):
     return directory
 
 
-def measure(svc, work, label, collections=None):
+def measure(svc, work, label, collections=None, playbook='bench/probes.yml'):
     """{task name: [seconds per item]} and the load averages of one playbook run."""
     extra = os.path.join(work, 'vars-%s.json' % label)
     if not os.path.exists(extra):
@@ -51,7 +51,7 @@ def measure(svc, work, label, collections=None):
     if collections:
         env['ANSIBLE_COLLECTIONS_PATH'] = collections
     load_before = os.getloadavg()
-    run = subprocess.run(playbook_command('bench/probes.yml', extra), env=env, cwd=REPO, capture_output=True,
+    run = subprocess.run(playbook_command(playbook, extra), env=env, cwd=REPO, capture_output=True,
                          text=True, timeout=900)
     load_after = os.getloadavg()
     if run.returncode:
@@ -68,6 +68,11 @@ def report(label, times, loads):
         print('%-14s %10.1f   %-16s %10.1f   %.2f   <= %.1f %s  (n=%d/%d)' % (
             ours.lower(), a, anchor.lower(), b, a / b, target, 'met' if a / b <= target else 'MISSED',
             len(times[ours]), len(times[anchor])))
+    if 'Host_probes' in times:
+        one = statistics.median(times['Host_probes']) * 1000
+        three = sum(statistics.median(times[name]) * 1000 for name in ('Pg_probe', 'Xpipe_health', 'S3_probe'))
+        print('%-14s %10.1f   %-16s %10.1f   %.2f   (the three in one module run, side by side)' % (
+            'host_probes', one, 'the three', three, one / three))
     print('load average (1, 5, 15 min): before %s, after %s, on %d CPUs' % (
         ', '.join('%.2f' % x for x in loads[0]), ', '.join('%.2f' % x for x in loads[1]), os.cpu_count()))
 
@@ -82,7 +87,10 @@ def main():
             with tempfile.TemporaryDirectory(prefix='gpt371-bench-before-') as old:
                 runs.append(('before (%s)' % args.before,) + measure(svc, work, 'before', collection_at(args.before,
                                                                                                         old)))
-        runs.append(('after (working tree)' if args.before else 'this tree',) + measure(svc, work, 'after'))
+        times, loads = measure(svc, work, 'after')
+        combined, more = measure(svc, work, 'host_probes', playbook='bench/host_probes.yml')
+        runs.append(('after (working tree)' if args.before else 'this tree', dict(times, **combined),
+                     (loads[0], more[1])))
     for label, times, loads in runs:
         report(label, times, loads)
 

@@ -274,3 +274,47 @@ def test_short_values_are_not_scrubbed():
             return ['ab', None, '']
 
     assert Short().scrub('about ab') == 'about ab'
+
+
+# -- one probe of several in one module run (host_probes) -----------------------------------------
+
+class EmbeddedFake(FakeProbe):
+    """FakeProbe with its options given, as host_probes builds each probe, not read by AnsibleModule."""
+
+    def __init__(self, script, params, warnings):
+        self.script = list(script)
+        self.runs = 0
+        ProbeModule.__init__(self, params, warnings.append)
+
+
+def test_embedded_options_are_checked_like_the_modules_and_secrets_returned(monkeypatch):
+    monkeypatch.setattr(_probe, 'process_age', lambda: 0.0)
+    params, secrets, error = _probe.embedded_params(FakeProbe, {'port': '5433', 'timeout': 5, 'secret': None})
+    assert error is None and params['port'] == 5433 and params['retries'] == 2 and params['timeout'] == 5.0
+    assert SECRET in secrets  # the option's default, marked no_log: the caller masks it in its own output
+    result = EmbeddedFake([ok], params, []).execute()
+    assert result['ok'] and result['checks'][0]['name'] == 'connect' and 'msg' not in result
+
+
+def test_embedded_invalid_option_is_a_config_result_naming_it():
+    params, _secrets, error = _probe.embedded_params(FakeProbe, {'port': 'not-a-port'})
+    assert params is None and error['reason'] == 'config' and error['failed_check'] == 'options'
+    assert 'port' in error['msg'] and not error['ok']
+
+
+def test_an_embedded_failure_is_returned_scrubbed_and_never_raised(monkeypatch):
+    monkeypatch.setattr(_probe, 'process_age', lambda: 0.0)
+    monkeypatch.setattr(_probe.time, 'sleep', lambda seconds: None)
+
+    def leaky():
+        raise ProbeFailure('auth', 'rejected %s' % SECRET, 'fix it')
+
+    def bug():
+        raise RuntimeError('driver crashed with %s' % SECRET)
+
+    params, _secrets, _error = _probe.embedded_params(FakeProbe, {'retries': 0})
+    failed = EmbeddedFake([leaky], params, []).execute()
+    crashed = EmbeddedFake([bug], params, []).execute()
+    assert failed['reason'] == 'auth' and failed['msg'].startswith('connect check failed after 1 attempt')
+    assert crashed['reason'] == 'error' and crashed['bug'] and 'RuntimeError' in crashed['exception']
+    assert SECRET not in json.dumps([failed, crashed])
