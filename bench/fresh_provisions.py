@@ -31,6 +31,9 @@ def worktree(ref):
     os.makedirs(os.path.join(path, '.collections', 'ansible_collections', 'gpt371'))
     os.symlink('../../..', os.path.join(path, '.collections', 'ansible_collections', 'gpt371', 'infra'))
     os.symlink(os.path.join(lab_playbook.REPO, 'lab', '.state'), os.path.join(path, 'lab', '.state'))
+    # The lab inventory keeps each deployment's key and known_hosts in the checkout's outputs/ (lab_root).
+    os.makedirs(os.path.join(lab_playbook.REPO, 'outputs'), exist_ok=True)
+    os.symlink(os.path.join(lab_playbook.REPO, 'outputs'), os.path.join(path, 'outputs'))
     return path
 
 
