@@ -242,6 +242,11 @@ NOOP_CALLS = {
     'gpt371.infra.database : Install PostgreSQL, pgvector and the Python libraries the modules need': 0,
     'gpt371.infra.network : Audit the security groups against the declaration': 1,
     'Look at the lock (who holds it)': 1,
+    # No server was created or started: no SSH connection per host, one after another (the tcp/22 check stays).
+    'gpt371.infra.instances : Wait for SSH on the servers this run brought up': 0,
+    'gpt371.infra.instances : Wait for tcp/22 on the first hop of every SSH path': 1,
+    # One module run per app host for every point.
+    'gpt371.infra.verify : Probe every integration point with the deployed .env': 1,
 }
 
 
