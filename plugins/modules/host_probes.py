@@ -169,6 +169,16 @@ probes:
   type: dict
   sample:
     database: {ok: true, server_version: '17.2', tls_version: TLSv1.3, attempts: 1}
+missing_libraries:
+  description:
+    - Python libraries the probes of O(points) use that this host's Python cannot import, C(psycopg2) (needed by
+      the V(database) point, which fails with reason C(dependency) without it) and C(cryptography) (used by the
+      V(xpipe) point only to read a certificate it does not validate).
+    - The verify role's deploy action installs them and probes again.
+  returned: always
+  type: list
+  elements: str
+  sample: [psycopg2]
 elapsed_ms:
   description: Milliseconds for the whole run (the probes overlap).
   returned: always
@@ -185,7 +195,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.gpt371.infra.plugins.module_utils._dotenv import DotenvError, parse
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import elapsed_ms, embedded_params
-from ansible_collections.gpt371.infra.plugins.module_utils._pg_probe import PgProbe
+from ansible_collections.gpt371.infra.plugins.module_utils._pg_probe import HAS_PSYCOPG2, PgProbe
 from ansible_collections.gpt371.infra.plugins.module_utils._s3_probe import S3Probe
 from ansible_collections.gpt371.infra.plugins.module_utils._service_env_check import (
     ARGUMENT_SPEC as SERVICES_SPEC, REQUIRED_ONE_OF as SERVICES_REQUIRED_ONE_OF, result_of as services_result)
@@ -201,6 +211,8 @@ FROM_ENV = {'database': ('host', 'port', 'dbname', 'user', 'password', 'ssl_root
             'storage': ('endpoint_url', 'access_key', 'secret_key', 'bucket', 'aws_access_key_id',
                         'aws_secret_access_key'),
             'xpipe': ('url', 'api_key')}
+# The libraries each point's probe imports beyond the standard library.
+LIBRARIES = {'database': 'psycopg2', 'xpipe': 'cryptography'}
 SECRET_KEY_RE = re.compile(r'(PASSWORD|SECRET|SECRET_KEY|ACCESS_KEY|API_KEY|TOKEN)$')
 
 
@@ -307,6 +319,18 @@ def run_all(runs):
     return results
 
 
+def missing_libraries(points):
+    """The libraries of LIBRARIES that the points use and this Python cannot import (nothing is imported here)."""
+    from importlib.util import find_spec
+
+    missing = []
+    for point in points:
+        name = LIBRARIES.get(point)
+        if name == 'psycopg2' and not HAS_PSYCOPG2 or name == 'cryptography' and find_spec(name) is None:
+            missing.append(name)
+    return missing
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -335,7 +359,8 @@ def main():
         runnable = [point for point in points if not set(REQUIRED_KEYS[point]) & set(missing)]
         runs = build_probes(module, env, runnable)
     except InputError as exc:
-        module.fail_json(msg=str(exc), ok=False, probes={}, env_missing=[], env_mismatch=None, agent_count=None)
+        module.fail_json(msg=str(exc), ok=False, probes={}, env_missing=[], env_mismatch=None, agent_count=None,
+                         missing_libraries=[])
     expected = p['expected_env'] or {}
     mismatch = sorted(k for k, v in expected.items() if to_text(env.get(k, '')) != to_text(v)) if expected else None
     probes = run_all(runs)
@@ -345,7 +370,7 @@ def main():
         agent_count = None
     module.exit_json(changed=False, ok=not missing and all(r.get('ok') for r in probes.values()), env_file=env_file,
                      env_missing=missing, env_mismatch=mismatch, agent_count=agent_count, probes=probes,
-                     elapsed_ms=elapsed_ms(started))
+                     missing_libraries=missing_libraries(points), elapsed_ms=elapsed_ms(started))
 
 
 if __name__ == '__main__':

@@ -278,13 +278,16 @@ def test_short_values_are_not_scrubbed():
 
 # -- one probe of several in one module run (host_probes) -----------------------------------------
 
-class EmbeddedFake(FakeProbe):
-    """FakeProbe with its options given, as host_probes builds each probe, not read by AnsibleModule."""
+class EmbeddedFake(ProbeModule):
+    """FakeProbe's options and check, given as host_probes builds each probe, not read by AnsibleModule."""
+
+    argument_spec = FakeProbe.argument_spec
+    secrets, target, validate, run = FakeProbe.secrets, FakeProbe.target, FakeProbe.validate, FakeProbe.run
 
     def __init__(self, script, params, warnings):
         self.script = list(script)
         self.runs = 0
-        ProbeModule.__init__(self, params, warnings.append)
+        super(EmbeddedFake, self).__init__(params, warnings.append)
 
 
 def test_embedded_options_are_checked_like_the_modules_and_secrets_returned(monkeypatch):
