@@ -6,12 +6,12 @@ Usage: .venv/bin/python bench/verify_agents.py [AGENTS ...]   (default: 1 8; the
        runs alternating with the checkout's on the same deployment, and print both ratios (before and after)
        GPT371_BENCH_DEPLOYMENT=NAME,CIDR: start from that standing deployment (scale.yml to the first count, not
        site.yml); it is still torn down at the end
-       GPT371_BENCH_PROFILE_DIR=DIR: keep the last verify.yml output of each tree and count there (verify-<tree>-<count>.log), with
-       ansible.posix.profile_tasks, to see which tasks grow with the hosts
+       GPT371_BENCH_PROFILE_DIR=DIR: keep the last verify.yml output of each tree and count there
+       (verify-<tree>-<count>.log), with ansible.posix.profile_tasks, to see which tasks grow with the hosts
 A throw-away deployment ``gpt371-b<random>`` is built with site.yml at the first count, verify.yml is timed
 (median of 3 runs), then scale.yml moves it to each next count and verify.yml is timed again; the deployment is torn
-down at the end. Prints the figures with the load average at each, and the ratio of the last count to the first
-(issue 15's target: <= 1.3).
+down at the end. Prints the figures with the load average at each, and the ratio of the largest count to the
+smallest (issue 15's target: <= 1.3).
 """
 import os
 import statistics
@@ -81,10 +81,11 @@ def main():
         run_playbook('teardown.yml', deployment, 'teardown_confirm=' + deployment['name'])
         if len(trees) > 1:
             subprocess.run(['git', '-C', REPO, 'worktree', 'remove', '--force', trees['before']], check=False)
-    if len(figures) > 1:
+    if len(figures) > 1:  # the largest count against the smallest, in whatever order they ran
+        low, high = min(figures), max(figures)
         for label in trees:
             print('ratio %d/%d agents (%s): %.2f (target <= 1.3)'
-                  % (figures[-1][0], figures[0][0], label, figures[-1][1][label] / figures[0][1][label]))
+                  % (high[0], low[0], label, high[1][label] / low[1][label]))
 
 
 if __name__ == '__main__':
