@@ -70,7 +70,9 @@ RETURN = r'''
 _value:
   description:
     - C(hosts) (name to host variables, with C(ansible_host), C(ansible_ssh_common_args) (the host key policy and,
-      through a bastion, an C(ssh -W) C(ProxyCommand) that needs no C(ssh -F) file) and C(gpt371_bastion)),
+      through a bastion, an C(ssh -W) C(ProxyCommand) that needs no C(ssh -F) file), C(gpt371_bastion) and, with
+      O(access=bastion), C(ansible_ssh_retries) (the bastion's sshd drops connections beyond its C(MaxStartups)
+      when many hosts connect at once, so a dropped one is tried again)),
       C(groups) (group to host names), C(not_active) (name, status, fault) and C(errors) (empty when usable).
   type: dict
 '''

@@ -50,7 +50,8 @@ options:
       - V(bastion) reaches the server of O(bastion_group) at its floating IP and every other server at its private
         address through it (an C(ssh -W) C(ProxyCommand) in C(ansible_ssh_common_args) that carries the key and the
         host key policy itself, so no C(ssh -F) file is needed), as on a cloud where only that server has a public
-        address.
+        address. Every host then gets C(ansible_ssh_retries=3), since the bastion's sshd drops connections beyond its
+        C(MaxStartups) (10 by default) when more hosts connect at once, and a dropped one is tried again.
       - V(floating_ip) reaches every server at its own floating IP; V(fixed_ip) at its private address (the controller
         sits on the tenant network, or a VPN reaches it).
     type: str

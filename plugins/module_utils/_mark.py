@@ -21,6 +21,10 @@ META_DEPLOYMENT = 'gpt371_deployment'
 META_ROLE = 'gpt371_role'
 META_GROUPS = 'gpt371_groups'
 ACCESS_MODES = ('bastion', 'floating_ip', 'fixed_ip')
+# Through a bastion, every host's first connection is also a connection to the bastion's sshd, which by default
+# takes at most 10 unauthenticated connections at once (MaxStartups 10:30:100) and drops some beyond that: with
+# more forks than 10, a dropped connection (ssh exit 255) is tried again, after Ansible's backoff of 1, 3, 7 s.
+BASTION_SSH_RETRIES = 3
 
 
 def tags(deployment):
@@ -67,6 +71,7 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
     'floating_ip' reaches each host at its own floating IP; 'fixed_ip' at its private address. Every host's
     ansible_ssh_common_args pins its host key in known_hosts_file (StrictHostKeyChecking=yes), unless
     host_key_checking is false; key_file (optional: ssh-agent otherwise) becomes ansible_ssh_private_key_file.
+    With access 'bastion', every host also gets ansible_ssh_retries (BASTION_SSH_RETRIES).
     """
     if access not in ACCESS_MODES:
         return {'hosts': {}, 'groups': {}, 'not_active': [], 'host_keys': [],
@@ -110,6 +115,8 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
             hostvars['ansible_ssh_common_args'] = common
         if hop:
             hostvars['gpt371_bastion'] = hop
+        if access == 'bastion':
+            hostvars['ansible_ssh_retries'] = BASTION_SSH_RETRIES
         if key_file:
             hostvars['ansible_ssh_private_key_file'] = key_file
         hosts[name] = hostvars

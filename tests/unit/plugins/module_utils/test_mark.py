@@ -42,6 +42,8 @@ def test_bastion_reaches_core_at_its_floating_ip_and_the_rest_through_it():
         "-l root 203.0.113.7'")
     assert found['groups'] == {'core': ['prod-core'], 'app': ['prod-agent-server-0', 'prod-core'],
                                'database': ['prod-supabase'], 'agents': ['prod-agent-server-0']}
+    # Every host's first connection also opens one to the bastion's sshd (MaxStartups): a dropped one is retried.
+    assert {host['ansible_ssh_retries'] for host in found['hosts'].values()} == {3}
 
 
 def test_fixed_and_floating_access():
@@ -50,6 +52,7 @@ def test_fixed_and_floating_access():
     assert fixed['hosts']['prod-core']['ansible_ssh_common_args'] == '-o StrictHostKeyChecking=yes -o A=b'
     floating = _mark.hosts_from_servers(SERVERS, 'prod', access='floating_ip')
     assert floating['hosts']['prod-core']['ansible_host'] == '203.0.113.7'
+    assert 'ansible_ssh_retries' not in floating['hosts']['prod-core']  # no shared sshd in between
     assert [e.split(' has ')[0] for e in floating['errors']] == [
         'access floating_ip: server prod-agent-server-0', 'access floating_ip: server prod-supabase']
     assert 'bastion' in floating['errors'][0]
