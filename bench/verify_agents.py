@@ -33,12 +33,21 @@ def must(result, what):
         sys.exit('%s failed:\n%s' % (what, output[-4000:]))
 
 
+def cold_ssh():
+    """Each run connects as a run a minute after the last one does: without the SSH masters (ControlPersist) the
+    previous run left (their sockets are removed; the masters end at their own timeout)."""
+    control_dir = os.path.expanduser('~/.ansible/cp')
+    for name in os.listdir(control_dir) if os.path.isdir(control_dir) else []:
+        os.unlink(os.path.join(control_dir, name))
+
+
 def time_verify(deployment, count, trees, runs=int(os.environ.get('GPT371_BENCH_RUNS', '3'))):
     """{label: median seconds} of verify.yml from each tree ({label: repo}), the trees' runs alternating."""
     times = {label: [] for label in trees}
     for _ in range(runs):
         for label, tree in trees.items():
             lab_playbook.REPO = tree
+            cold_ssh()
             started = time.monotonic()
             result = run_playbook('verify.yml', deployment)
             times[label].append(time.monotonic() - started)
