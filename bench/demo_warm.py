@@ -5,7 +5,8 @@ Usage: .venv/bin/python bench/demo_warm.py [--keep]
 (timed: the warm run), with each step of the warm run timed apart (images, lab, reference images, site.yml as
 `make demo` runs them). Prints the warm run against the target (<= 90 s) with the load average. The demo's
 deployment (infra_deployment's default, as `make demo` makes it) is torn down at the end unless --keep.
-The lab is left in the mode `make demo` puts it in (strict).
+The lab is left in the mode `make demo` puts it in (strict). The warm run's output is kept in
+tests/output/demo-warm.log.
 """
 import argparse
 import os
@@ -43,6 +44,9 @@ def main():
         print('make demo, warm-up (deployment made or brought in line): %.0f s (load %s)' % (first, load()),
               flush=True)
         warm, output = timed(['make', 'demo'])
+        os.makedirs(os.path.join(REPO, 'tests', 'output'), exist_ok=True)
+        with open(os.path.join(REPO, 'tests', 'output', 'demo-warm.log'), 'w', encoding='utf-8') as handle:
+            handle.write(output)  # the warm run's output, for reading which tasks ran
         changed = {host: int(n) for host, n, _u, _f in RECAP.findall(output) if int(n)}
         print('make demo, warm (lab and deployment standing): %.0f s (load %s); hosts changed: %s; target <= 90 s: %s'
               % (warm, load(), changed or 'none', 'met' if warm <= 90 else 'MISSED'), flush=True)
