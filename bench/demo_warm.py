@@ -6,7 +6,7 @@ Usage: .venv/bin/python bench/demo_warm.py [--keep]
 `make demo` runs them). Prints the warm run against the target (<= 90 s) with the load average. The demo's
 deployment (infra_deployment's default, as `make demo` makes it) is torn down at the end unless --keep.
 The lab is left in the mode `make demo` puts it in (strict). The warm run's output is kept in
-tests/output/demo-warm.log.
+tests/output/demo-warm.log, with ansible.posix.profile_tasks (its 15 longest tasks are printed).
 """
 import argparse
 import os
@@ -43,10 +43,14 @@ def main():
         first, _ = timed(['make', 'demo'])
         print('make demo, warm-up (deployment made or brought in line): %.0f s (load %s)' % (first, load()),
               flush=True)
-        warm, output = timed(['make', 'demo'])
+        warm, output = timed(['make', 'demo'], ANSIBLE_CALLBACKS_ENABLED='gpt371.infra.plan,ansible.posix.profile_tasks',
+                             PROFILE_TASKS_TASK_OUTPUT_LIMIT='15', PROFILE_TASKS_SORT_ORDER='descending')
         os.makedirs(os.path.join(REPO, 'tests', 'output'), exist_ok=True)
         with open(os.path.join(REPO, 'tests', 'output', 'demo-warm.log'), 'w', encoding='utf-8') as handle:
             handle.write(output)  # the warm run's output, for reading which tasks ran
+        print('  the warm run\'s 15 longest tasks (profile_tasks):')
+        for line in output.rsplit('=' * 20, 1)[-1].strip().splitlines()[:15]:
+            print('    ' + line)
         changed = {host: int(n) for host, n, _u, _f in RECAP.findall(output) if int(n)}
         print('make demo, warm (lab and deployment standing): %.0f s (load %s); hosts changed: %s; target <= 90 s: %s'
               % (warm, load(), changed or 'none', 'met' if warm <= 90 else 'MISSED'), flush=True)
