@@ -43,8 +43,9 @@ def main():
         first, _ = timed(['make', 'demo'])
         print('make demo, warm-up (deployment made or brought in line): %.0f s (load %s)' % (first, load()),
               flush=True)
-        warm, output = timed(['make', 'demo'], ANSIBLE_CALLBACKS_ENABLED='gpt371.infra.plan,ansible.posix.profile_tasks',
-                             PROFILE_TASKS_TASK_OUTPUT_LIMIT='15', PROFILE_TASKS_SORT_ORDER='descending')
+        profile = dict(ANSIBLE_CALLBACKS_ENABLED='gpt371.infra.plan,ansible.posix.profile_tasks',
+                       PROFILE_TASKS_TASK_OUTPUT_LIMIT='15', PROFILE_TASKS_SORT_ORDER='descending')
+        warm, output = timed(['make', 'demo'], **profile)
         os.makedirs(os.path.join(REPO, 'tests', 'output'), exist_ok=True)
         with open(os.path.join(REPO, 'tests', 'output', 'demo-warm.log'), 'w', encoding='utf-8') as handle:
             handle.write(output)  # the warm run's output, for reading which tasks ran
