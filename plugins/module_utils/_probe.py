@@ -491,7 +491,8 @@ def embedded_params(probe_class, values):
         return checked.validated_parameters, no_log, None
     msg = '; '.join(checked.error_messages)
     for secret in no_log:
-        msg = msg.replace(str(secret), '********')
+        if str(secret):
+            msg = msg.replace(str(secret), '********')
     cause, fix = MESSAGES['arguments']
     fields = dict(msg=msg, module=probe_class.module_name)
     return None, no_log, dict(changed=False, ok=False, attempts=1, elapsed_ms=0, failed_check=OPTIONS_CHECK,
