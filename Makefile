@@ -68,7 +68,7 @@ lab-status: setup
 	bash lab/lab.sh status
 
 ## bench        ratios from one run each: probes vs anchor modules, no-op vs first site.yml, verify 8 vs 1 agents,
-##              provision of 1/4/8 servers, a warm make demo (issue 15's targets; about 45 min)
+##              provision of 1/4/8 servers, a warm make demo (issue 15's targets; about an hour)
 bench: images
 	python -m bench.probes
 	python bench/site_noop.py
