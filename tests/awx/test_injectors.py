@@ -10,13 +10,15 @@ from awx_injection import env_var_allowed, render_injectors
 from conftest import REPO
 
 PROBES = ("pg_probe", "s3_probe", "xpipe_health")
+# Where each probe's argument_spec lives (the module files hold the docs; host_probes shares the classes).
+SPEC_FILES = {"pg_probe": "_pg_probe.py", "s3_probe": "_s3_probe.py", "xpipe_health": "_xpipe_probe.py"}
 # A value no template engine must touch: AWX renders the template, never the value.
 NASTY = "p{{ w }}{% raw %}'\"$HOME`x`\\n ü"
 
 
 def _module_env(module):
     """{env var: no_log?} from the module's argument_spec (env_fallback lists), read from its source."""
-    with open(os.path.join(REPO, "plugins", "modules", module + ".py"), encoding="utf-8") as fh:
+    with open(os.path.join(REPO, "plugins", "module_utils", SPEC_FILES[module]), encoding="utf-8") as fh:
         tree = ast.parse(fh.read())
     found = {}
     for node in ast.walk(tree):
