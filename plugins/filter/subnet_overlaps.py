@@ -53,7 +53,7 @@ EXAMPLES = r'''
     fail_msg: "{{ network__overlaps | join(' ') }}"
   vars:
     network__overlaps: >-
-      {{ network_subnet_cidr | gpt371.infra.subnet_overlaps(network__subnets.subnets, network_subnet_name,
+      {{ network_subnet_cidr | gpt371.infra.subnet_overlaps(network__now.subnets, network_subnet_name,
          network_tags) }}
 '''
 

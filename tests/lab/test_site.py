@@ -241,6 +241,12 @@ NOOP_CALLS = {
     'gpt371.infra.docker_host : Install packages the community.docker modules need on the host': 0,
     'gpt371.infra.database : Install PostgreSQL, pgvector and the Python libraries the modules need': 0,
     'gpt371.infra.network : Audit the security groups against the declaration': 1,
+    # One read of the network (precheck play, then the deploy's own after the lock); no module call, no re-read.
+    'gpt371.infra.network : Read the network, subnets, router and security groups as they are': 2,
+    'gpt371.infra.network : Private network': 0,
+    'gpt371.infra.network : Private subnet': 0,
+    'gpt371.infra.network : Router with the external gateway': 0,
+    'gpt371.infra.network : Look up the network': 0,
     'Look at the lock (who holds it)': 1,
     # No server was created or started: no SSH connection per host, one after another (the tcp/22 check stays).
     'gpt371.infra.instances : Wait for SSH on the servers this run brought up': 0,
@@ -309,6 +315,32 @@ def test_a_group_detached_by_hand_is_attached_again_and_nothing_else_changes(sit
     assert server_group_names(conn, server) == wanted
     assert changed_tasks(output) == ['gpt371.infra.instances : Servers -> localhost'], changed_tasks(output)
     assert '(item=%s-xpipe)' % site['name'] in output
+
+
+def test_network_drift_by_hand_is_fixed_and_nothing_else_changes(site, conn):
+    """issue 15: the no-op provision calls none of the network, subnet and router modules (network_state reads
+    them once); a router detached from the subnet and network tags edited by hand are seen and fixed, and only
+    the modules of those two resources run."""
+    router = conn.network.find_router(site['name'] + '-router')
+    subnet = conn.network.find_subnet(site['name'] + '-subnet')
+    network = conn.network.find_network(site['name'] + '-net')
+    tags = sorted(network.tags)
+    conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
+    conn.network.set_tags(network, tags + ['edited-by-hand'])
+    try:
+        code, output, recap = play('provision.yml', site, 'agent_count=3')
+    finally:
+        if not [p for p in conn.network.ports(device_id=router.id, device_owner='network:router_interface')]:
+            conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+        conn.network.set_tags(network, tags)
+    assert code == 0, output[-8000:]
+    assert sorted(changed_tasks(output)) == ['gpt371.infra.network : Private network -> localhost',
+                                             'gpt371.infra.network : Router with the external gateway -> localhost'], \
+        changed_tasks(output)
+    assert task_runs(output, 'gpt371.infra.network : Private subnet') == 0
+    ports = list(conn.network.ports(device_id=router.id, device_owner='network:router_interface'))
+    assert [ip['subnet_id'] for port in ports for ip in port.fixed_ips] == [subnet.id]
+    assert sorted(conn.network.get_network(network.id).tags) == tags
 
 
 def floating_in_nova(server):
