@@ -180,7 +180,7 @@ def test_a_rebuilt_server_with_a_new_key_fails_clearly_then_is_accepted(access, 
     code, output, recap = run_playbook('provision.yml', access, 'agent_count=0', *BASTION,
                                        'instances_accept_new_host_keys=true')
     assert code == 0, output[-6000:]
-    assert server.name in recap  # reached again ("Gather minimal facts over SSH"), through the bastion
+    assert server.name in recap  # reached again ("Gather the facts the later plays use, over SSH"), through the bastion
     with open(known_hosts_path(access), encoding='utf-8') as handle:
         pinned = handle.read()
     assert '%s %s gpt371:%s:%s' % (address, new_key.group(1), server.name, server.id) in pinned
