@@ -61,3 +61,14 @@ def test_xpipe_serves_https_with_a_certificate_the_role_issued(node, run_playboo
     again = run_playbook(str(playbook), inventory=node.inventory, timeout=600)
     assert again.returncode == 0, again.output[-5000:]
     assert _changed(again.output) == 0, again.output[-5000:]
+    # The re-run read the files once (tls_files_drift) and ran none of tls_files.yml's module tasks.
+    assert 'Sign it with the CA' not in again.output and 'Keep the CA certificate' not in again.output
+
+    # A certificate deleted by hand is seen and issued again for the same key.
+    key_before = (issued / 'tls-key.pem').read_bytes()
+    (issued / 'tls-cert.pem').unlink()
+    third = run_playbook(str(playbook), inventory=node.inventory, timeout=600)
+    assert third.returncode == 0, third.output[-5000:]
+    (signed,) = [part for part in third.output.split('TASK [')[1:] if 'Sign it with the CA]' in part.split('\n')[0]]
+    assert '\nchanged: ' in signed, signed
+    assert (issued / 'tls-cert.pem').exists() and (issued / 'tls-key.pem').read_bytes() == key_before
