@@ -35,3 +35,28 @@ def test_the_openstack_group_reaches_both_collections(tmp_path):
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert proc.stdout.count('Cloud gpt371-no-such-cloud was not found') >= 2, proc.stdout[-3000:]
+
+
+def _our_openstack_modules():
+    import yaml
+    with open(os.path.join(REPO, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
+        group = yaml.safe_load(handle)['action_groups']['openstack']
+    return [entry for entry in group if isinstance(entry, str)]
+
+
+def test_a_role_calling_our_openstack_modules_sets_their_group():
+    """group/openstack.cloud.openstack does not reach our modules: a role that calls one of them sets the cloud
+    through group/gpt371.infra.openstack (the verify role once listed its servers without a cloud)."""
+    ours = _our_openstack_modules()
+    assert 'deployment_servers_info' in ours and 'network_state' in ours
+    roles = os.path.join(REPO, 'roles')
+    missing = []
+    for role in sorted(os.listdir(roles)):
+        tasks = os.path.join(roles, role, 'tasks')
+        if not os.path.isdir(tasks):
+            continue
+        texts = {name: open(os.path.join(tasks, name), encoding='utf-8').read() for name in os.listdir(tasks)}
+        calls = sorted(m for m in ours for text in texts.values() if 'gpt371.infra.%s:' % m in text)
+        if calls and 'group/gpt371.infra.openstack:' not in texts.get('main.yml', ''):
+            missing.append('%s calls %s' % (role, ', '.join(sorted(set(calls)))))
+    assert not missing, missing
