@@ -17,7 +17,7 @@ description:
   - Lists the project's servers with their details in one call to Nova and returns those whose metadata carries
     C(gpt371_deployment=<deployment>) (the mark the instances role sets), as Nova describes them.
   - Unlike C(openstack.cloud.server_info), it does not look up each server's networks, ports and floating IPs in
-    Neutron to add C(private_v4), C(public_v4) and C(interface_ip): the addresses are in Nova's C(addresses), by
+    Neutron to add C(private_v4), C(public_v4) and C(interface_ip). The addresses are in Nova's C(addresses), by
     network, each with its C(OS-EXT-IPS:type) (C(fixed) or C(floating)), which is what the collection's filters
     and the dynamic inventory read. A deployment of N servers costs one call instead of one plus several per
     server.
