@@ -176,8 +176,35 @@ def _error_of(status, data):
     return S3Error(status, code, text)
 
 
+def _local(tag):
+    """An XML tag without its namespace ('{http://s3.amazonaws.com/doc/2006-03-01/}Name' -> 'Name')."""
+    return tag.rsplit('}', 1)[-1]
+
+
+def _children(element):
+    """{local tag: element} of the direct children (namespaces dropped)."""
+    return dict((_local(child.tag), child) for child in element)
+
+
+def _rule(element):
+    """One <Rule> of a lifecycle configuration, as boto3's get_bucket_lifecycle_configuration gives it (the fields
+    the storage role compares)."""
+    parts = _children(element)
+    rule = dict((name, (parts[name].text or '').strip()) for name in ('ID', 'Status', 'Prefix') if name in parts)
+    if 'Filter' in parts:
+        found = _children(parts['Filter'])
+        if 'And' in found:
+            found = _children(found['And'])
+        rule['Filter'] = {'Prefix': (found['Prefix'].text or '') if 'Prefix' in found else ''}
+    if 'Expiration' in parts:
+        days = _children(parts['Expiration']).get('Days')
+        rule['Expiration'] = {'Days': int(days.text)} if days is not None and (days.text or '').strip().isdigit() \
+            else {}
+    return rule
+
+
 class S3Client:
-    """The five S3 calls the probe makes, signed with SigV4, over one reused HTTP(S) connection."""
+    """The S3 calls of the probes and storage_state, signed with SigV4, over one reused HTTP(S) connection."""
 
     def __init__(self, endpoint_url, region, access_key, secret_key, token=None, style='auto', ssl_context=None,
                  timeout=10.0):
@@ -199,14 +226,15 @@ class S3Client:
         return versions[0] if versions else None
 
     def _host(self, bucket):
-        host = self.hostname if self.path_style else '%s.%s' % (bucket, self.hostname)
+        host = self.hostname if self.path_style or not bucket else '%s.%s' % (bucket, self.hostname)
         if self.port not in (80, 443):
             host = '%s:%s' % (host, self.port)
         return host
 
     def call(self, method, bucket, key='', query=(), body=b'', timeout=None):
         """(status, headers, body) of a 2xx answer; S3Error for any other."""
-        path = self.base + ('/%s' % bucket if self.path_style else '') + '/' + key
+        # No bucket: the service itself (ListBuckets), '/' in either addressing style.
+        path = self.base + ('/%s' % bucket if self.path_style and bucket else '') + '/' + key
         path = _uri_encode(path)
         host = self._host(bucket)
         headers = sigv4_headers(method, host, path, query, hashlib.sha256(body).hexdigest(), self.access_key,
@@ -235,6 +263,29 @@ class S3Client:
         root = ElementTree.fromstring(data)
         count = [el.text for el in root.iter() if el.tag.endswith('KeyCount')]
         return int(count[0]) if count else len([el for el in root.iter() if el.tag.endswith('Contents')])
+
+    def list_buckets(self, timeout=None):
+        """The names of the buckets the credentials own (ListBuckets)."""
+        root = ElementTree.fromstring(self.call('GET', '', timeout=timeout)[2])
+        return [el.text for el in root.iter() if _local(el.tag) == 'Name' and el.text]
+
+    def list_keys(self, bucket, prefix='', max_keys=1, timeout=None):
+        """The keys on the first page under ``prefix``, in the store's (lexicographic) order."""
+        _status, _headers, data = self.call('GET', bucket, query=[('list-type', '2'), ('max-keys', str(max_keys)),
+                                                                  ('prefix', prefix)], timeout=timeout)
+        contents = [_children(el) for el in ElementTree.fromstring(data).iter() if _local(el.tag) == 'Contents']
+        return [c['Key'].text or '' for c in contents if 'Key' in c]
+
+    def lifecycle_rules(self, bucket, timeout=None):
+        """The bucket's lifecycle rules as boto3 shapes them (ID, Status, Prefix or Filter.Prefix, Expiration.Days);
+        [] when it has none (NoSuchLifecycleConfiguration). Other errors raise S3Error."""
+        try:
+            data = self.call('GET', bucket, query=[('lifecycle', '')], timeout=timeout)[2]
+        except S3Error as exc:
+            if exc.code == 'NoSuchLifecycleConfiguration':
+                return []
+            raise
+        return [_rule(el) for el in ElementTree.fromstring(data).iter() if _local(el.tag) == 'Rule']
 
     def put_object(self, bucket, key, body, timeout=None):
         self.call('PUT', bucket, key, body=body, timeout=timeout)

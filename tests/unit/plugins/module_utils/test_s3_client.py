@@ -13,7 +13,10 @@ from botocore import auth as botocore_auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from ansible_collections.gpt371.infra.plugins.module_utils._s3 import _error_of, _uri_encode, sigv4_headers
+from xml.etree import ElementTree
+
+from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
+    _error_of, _rule, _uri_encode, sigv4_headers)
 
 KEY_ID, SECRET = 'AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 EMPTY = hashlib.sha256(b'').hexdigest()
@@ -60,3 +63,23 @@ def test_error_answers_give_the_store_code():
     assert (err.status, err.code, err.message) == (404, 'NoSuchBucket', 'gone')
     assert _error_of(403, b'').code == '403'  # HEAD: no body, the status stands for the code
     assert _error_of(502, b'<html>bad gateway</html>').code == '502'
+
+
+NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+
+@pytest.mark.parametrize('xml, expected', [
+    # AWS's current form (namespaced, Filter), as moto and MinIO answer.
+    (f'<Rule {NS}><ID>r</ID><Filter><Prefix>backups/</Prefix></Filter><Status>Enabled</Status>'
+     '<Expiration><Days>30</Days></Expiration></Rule>',
+     {'ID': 'r', 'Status': 'Enabled', 'Filter': {'Prefix': 'backups/'}, 'Expiration': {'Days': 30}}),
+    # The older form (Prefix on the rule), an And filter, an expiration by date (no Days).
+    ('<Rule><ID>old</ID><Prefix>x/</Prefix><Status>Disabled</Status><Expiration><Date>2030-01-01</Date>'
+     '</Expiration></Rule>',
+     {'ID': 'old', 'Prefix': 'x/', 'Status': 'Disabled', 'Expiration': {}}),
+    ('<Rule><ID>a</ID><Filter><And><Prefix>p/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter>'
+     '<Status>Enabled</Status></Rule>',
+     {'ID': 'a', 'Status': 'Enabled', 'Filter': {'Prefix': 'p/'}}),
+])
+def test_lifecycle_rules_read_as_boto3_shapes_them(xml, expected):
+    assert _rule(ElementTree.fromstring(xml)) == expected
