@@ -93,15 +93,38 @@ def drift(layout_, bucket_names, prefix_keys, lifecycle_rules, expiration_days, 
             if lifecycle == 'required':
                 found.append('lifecycle rules of %s unreadable' % layout_['backups_bucket'])
         else:
-            rule = [r for r in lifecycle_rules if r.get('ID') == rule_id]
-            if not rule:
-                found.append('lifecycle rule %s missing on %s' % (rule_id, layout_['backups_bucket']))
-            else:
-                rule = rule[0]
-                prefix = rule.get('Filter', {}).get('Prefix', rule.get('Prefix', ''))
-                days = rule.get('Expiration', {}).get('Days')
-                if rule.get('Status') != 'Enabled' or prefix != layout_['backups_prefix'] or days != int(expiration_days):
-                    found.append('lifecycle rule %s on %s is %s %r after %s days, wanted Enabled %r after %s days'
-                                 % (rule_id, layout_['backups_bucket'], rule.get('Status'), prefix, days,
-                                    layout_['backups_prefix'], int(expiration_days)))
+            problem = _rule_problem(layout_, lifecycle_rules, expiration_days, rule_id)
+            if problem:
+                found.append(problem)
     return found
+
+
+def _rule_problem(layout_, lifecycle_rules, expiration_days, rule_id):
+    """How the backups bucket's rule ``rule_id`` differs from the wanted one (a phrase), or None."""
+    rule = [r for r in lifecycle_rules if r.get('ID') == rule_id]
+    if not rule:
+        return 'lifecycle rule %s missing on %s' % (rule_id, layout_['backups_bucket'])
+    rule = rule[0]
+    prefix = rule.get('Filter', {}).get('Prefix', rule.get('Prefix', ''))
+    days = rule.get('Expiration', {}).get('Days')
+    if rule.get('Status') != 'Enabled' or prefix != layout_['backups_prefix'] or days != int(expiration_days):
+        return ('lifecycle rule %s on %s is %s %r after %s days, wanted Enabled %r after %s days'
+                % (rule_id, layout_['backups_bucket'], rule.get('Status'), prefix, days, layout_['backups_prefix'],
+                   int(expiration_days)))
+    return None
+
+
+def deploy_plan(layout_, bucket_names, prefix_keys, lifecycle_rules, expiration_days, rule_id, lifecycle):
+    """What the storage role's deploy applies, from the store as it is (the arguments of drift()).
+
+    ``buckets``: the buckets to create; ``prefixes``: the area prefixes to create in the shared bucket (all of them
+    when that bucket is to be created); ``lifecycle``: whether to apply the backups rule. The rule is applied when
+    it differs, when its bucket is to be created, and when the store did not say what it has (None): the apply
+    then tells whether the store supports lifecycle rules (the role's storage_lifecycle handling)."""
+    buckets = [b for b in layout_['buckets'] if b not in bucket_names]
+    shared_missing = layout_['buckets'][0] in buckets
+    prefixes = [p for p in layout_['prefixes'] if shared_missing or p not in (prefix_keys or {}).get(p, [])]
+    apply_rule = lifecycle != 'skip' and int(expiration_days or 0) > 0 and (
+        layout_['backups_bucket'] in buckets or lifecycle_rules is None
+        or _rule_problem(layout_, lifecycle_rules, expiration_days, rule_id) is not None)
+    return {'buckets': buckets, 'prefixes': prefixes, 'lifecycle': bool(apply_rule)}

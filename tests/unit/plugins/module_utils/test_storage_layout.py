@@ -76,3 +76,33 @@ def test_drift_reads_the_registered_lifecycle_info():
         "lifecycle rule r missing on b-1"]
     assert _storage_layout.drift(lay, ["b-1"], keys, {"failed": True}, 30, "r", "required") == [
         "lifecycle rules of b-1 unreadable"]
+
+
+def test_deploy_plan_is_empty_when_the_store_matches():
+    lay = _storage_layout.layout(AREAS, "b-1")
+    keys = {p: [p] for p in lay["prefixes"]}
+    assert _storage_layout.deploy_plan(lay, ["b-1"], keys, [RULE], 30, "r", "auto") == {
+        "buckets": [], "prefixes": [], "lifecycle": False}
+
+
+def test_deploy_plan_applies_only_what_differs():
+    lay = _storage_layout.layout(AREAS, "b-1")
+    keys = {"models/": ["models/"], "documents/": ["documents/x"], "backups/": ["backups/"]}
+    assert _storage_layout.deploy_plan(lay, ["b-1"], keys, [dict(RULE, Status="Disabled")], 30, "r", "auto") == {
+        "buckets": [], "prefixes": ["documents/"], "lifecycle": True}
+    # A bucket to create gets every prefix and the rule; an unreadable rule set is applied (the store answers).
+    assert _storage_layout.deploy_plan(lay, [], {}, None, 30, "r", "auto") == {
+        "buckets": ["b-1"], "prefixes": lay["prefixes"], "lifecycle": True}
+    assert _storage_layout.deploy_plan(lay, ["b-1"], {p: [p] for p in lay["prefixes"]}, None, 30, "r", "auto")[
+        "lifecycle"] is True
+    # No rule wanted: never applied, whatever the store has.
+    for mode, days in (("skip", 30), ("auto", 0)):
+        assert _storage_layout.deploy_plan(lay, [], {}, None, days, "r", mode)["lifecycle"] is False
+
+
+def test_deploy_plan_of_separate_buckets_creates_only_the_missing_ones():
+    lay = _storage_layout.layout(AREAS, "v", True, {"models": "v-weights"})
+    assert _storage_layout.deploy_plan(lay, ["v-weights", "v-backups"], {}, [RULE], 30, "r", "auto") == {
+        "buckets": ["v-documents"], "prefixes": [], "lifecycle": True}
+    rule = dict(RULE, Filter={"Prefix": ""})
+    assert _storage_layout.deploy_plan(lay, lay["buckets"], {}, [rule], 30, "r", "auto")["lifecycle"] is False
