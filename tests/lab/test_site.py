@@ -253,6 +253,11 @@ NOOP_CALLS = {
     'gpt371.infra.instances : Wait for tcp/22 on the first hop of every SSH path': 1,
     # One module run per app host for every point.
     'gpt371.infra.verify : Probe every integration point with the deployed .env': 1,
+    # One read of the store; no bucket, prefix or rule module call.
+    'gpt371.infra.storage : Read the buckets, area prefixes and lifecycle rule as they are': 1,
+    'gpt371.infra.storage : Create the buckets': 0,
+    'gpt371.infra.storage : Create the area prefixes in the shared bucket': 0,
+    'gpt371.infra.storage : Expire old backups (storage_backups_expiration_days)': 0,
 }
 
 
