@@ -232,8 +232,8 @@ def test_outputs_and_the_floating_ip(site, conn):
 # How often a no-op site.yml makes these calls (issue 15): what no run writes is read once, the apt tasks and the
 # quota check are not called when dpkg has every package and no server is missing, and the lock is looked at once.
 NOOP_CALLS = {
-    'gpt371.infra.instances : Look up the images': 1,
-    'gpt371.infra.instances : Look up the flavors': 1,
+    # The catalog in one module run, once per run (the precheck play's reading answers the deploy's own precheck).
+    'gpt371.infra.instances : Look up the images and flavors the servers name': 1,
     'gpt371.infra.network : Look up the external network': 1,
     "gpt371.infra.instances : Check that the new servers and floating IP fit the project's quotas": 0,
     'gpt371.infra.docker_host : Update the apt cache when it is empty or stale': 0,
@@ -379,6 +379,20 @@ def test_deployment_servers_info_gives_what_server_info_gives(site):
     core = next(s for s in ours if s['name'] == site['name'] + '-core')
     assert floating_in_nova(type('Server', (), {'addresses': core['addresses']})) == [
         outputs(site)['api_floating_ip']]
+
+
+def test_server_catalog_info_gives_what_image_and_flavor_info_give(site):
+    """issue 15: the precheck reads the images and flavors in one module run; each record is the one
+    openstack.cloud.image_info / compute_flavor_info gives, and a name the cloud lacks is named as missing."""
+    image, flavor = 'Ubuntu 20.04', 's1-4'
+    ours = run_module_json('gpt371.infra.server_catalog_info', {
+        'images': [image, 'gpt371-no-such-image'], 'flavors': [flavor, 'gpt371-no-such-flavor']})
+    assert ours['missing'] == {'images': ['gpt371-no-such-image'], 'flavors': ['gpt371-no-such-flavor']}
+    theirs_images = run_module_json('openstack.cloud.image_info', {'name': image})['images']
+    theirs_flavors = run_module_json('openstack.cloud.compute_flavor_info', {'name': flavor})['flavors']
+    assert [i['id'] for i in ours['images'][image]] == [i['id'] for i in theirs_images] and theirs_images
+    assert ours['flavors'][flavor] == theirs_flavors[0]
+    assert ours['images']['gpt371-no-such-image'] == [] and ours['flavors']['gpt371-no-such-flavor'] is None
 
 
 def run_floating_ip_module(server, timeout):
