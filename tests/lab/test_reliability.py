@@ -88,6 +88,18 @@ def test_a_bad_deployment_name_fails_naming_the_option_and_creates_nothing(lab_u
     assert held(conn, info['name']) == NOTHING
 
 
+def test_an_unknown_flavor_fails_naming_it_and_creates_nothing(lab_up, conn):
+    """The precheck's one catalog read (server_catalog_info) names the flavor the cloud lacks, before any write."""
+    info = new_deployment()
+    code, output, recap = run_playbook('provision.yml', info, 'agent_count=0', TINY,
+                                       'instances_flavor=gpt371-no-such-flavor')
+    assert code != 0
+    assert "flavor(s) ['gpt371-no-such-flavor']" in output and 'were not found on this cloud' in output, \
+        output[-3000:]
+    assert recap.get('localhost') == 0, 'nothing changed before the precheck failed'
+    assert held(conn, info['name']) == NOTHING
+
+
 def test_no_public_key_for_a_new_key_pair_fails_naming_the_options_and_creates_nothing(lab_up, conn):
     """Without a public key an existing key pair is used as it is (the AWX Scale job, tests/awx); a key pair still to
     make needs one, and the precheck says so before anything is made."""
