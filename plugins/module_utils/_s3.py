@@ -99,6 +99,16 @@ def client_failure(code, message, bucket, endpoint, op):
     return failure('other', **fields)
 
 
+def network_failure(reason, retryable=None, **fields):
+    """ProbeFailure of a failure below S3 (``reason`` from _probe.network_reason; not 'tls', which the caller
+    diagnoses): dns, refused, timeout, unreachable, or 'other'. ``fields`` as failure() takes them (host for dns)."""
+    if reason == 'dns':
+        return failure('dns', retryable=retryable, **fields)
+    if reason in ('refused', 'timeout', 'unreachable'):
+        return failure(reason, **fields)
+    return failure('other', **fields)
+
+
 def bucket_name_problem(name):
     """Why ``name`` is not a valid S3 bucket name, or None."""
     if not name or not BUCKET_NAME.match(name) or '..' in name or '.-' in name or '-.' in name:

@@ -18,7 +18,7 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     ProbeModule, check_file, invalid_option, network_reason)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
-    S3Client, S3Error, bucket_name_problem, client_failure, endpoint_problem, failure)
+    S3Client, S3Error, bucket_name_problem, client_failure, endpoint_problem, failure, network_failure)
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
 from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context, tls_diagnosis, tls_failure
 
@@ -104,11 +104,7 @@ class S3Probe(ProbeModule):
         reason, retryable = network_reason(exc)
         if reason == 'tls':
             return self.tls_failure(exc)
-        if reason == 'dns':
-            return failure('dns', retryable=retryable, host=urlsplit(self.target()).hostname, **fields)
-        if reason in ('refused', 'timeout', 'unreachable'):
-            return failure(reason, **fields)
-        return failure('other', **fields)
+        return network_failure(reason, retryable, host=urlsplit(self.target()).hostname, **fields)
 
     def tls_failure(self, exc):
         """Why the TLS connection to the endpoint failed, from handshakes of our own."""

@@ -182,7 +182,7 @@ from ansible_collections.gpt371.infra.plugins.module_utils import _storage_layou
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import network_reason
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
-    S3Client, S3Error, client_failure, endpoint_problem, failure)
+    S3Client, S3Error, client_failure, endpoint_problem, network_failure)
 from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context
 
 
@@ -249,9 +249,10 @@ def main():
         if reason == 'tls':
             module.fail_json(msg='storage_state: the TLS handshake with %s failed (%s); give the CA that signed its '
                                  'certificate in aws_ca_bundle (storage_ca_bundle).' % (endpoint, exc), reason='tls')
-        found = failure(reason if reason in ('refused', 'timeout', 'unreachable') else 'unreachable',
-                        endpoint=endpoint, waited=p['request_timeout'], host=urlsplit(endpoint).hostname,
-                        detail=str(exc)) if reason != 'dns' else failure('dns', host=urlsplit(endpoint).hostname)
+        # An unclassified socket error counts as unreachable (the storage role's --check plans past it).
+        found = network_failure(reason or 'unreachable', bucket=p['layout']['buckets'][0], endpoint=endpoint,
+                                op='ListBucket', waited=p['request_timeout'], host=urlsplit(endpoint).hostname,
+                                detail=str(exc))
         module.fail_json(msg='storage_state: %s; %s.' % (found.cause, found.fix), reason=found.reason)
     finally:
         client.close()
