@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: server_catalog_info
-short_description: The images and flavors that servers name, looked up over one connection
+short_description: The images, flavors and key pairs that servers name, looked up over one connection
 version_added: 0.1.0
 author: gpt371.infra maintainers (@gpt371)
 description:
@@ -18,6 +18,8 @@ description:
     by name or ID, as C(openstack.cloud.compute_flavor_info) does) in one module run, and names those the cloud does
     not have. The instances role's precheck reads the catalog with it once per run, instead of one module run per
     image and per flavor.
+  - Key pairs (in Nova, by name, as C(openstack.cloud.keypair_info) does) are read over the same connection, so
+    the deploy calls C(openstack.cloud.keypair) only for a key pair the cloud does not have yet.
   - Nothing is created or changed.
 options:
   images:
@@ -30,6 +32,12 @@ options:
     type: list
     elements: str
     default: []
+  keypairs:
+    description: Names of key pairs (of the user the cloud credentials belong to).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
 extends_documentation_fragment:
   - openstack.cloud.openstack
 notes:
@@ -37,6 +45,7 @@ notes:
 seealso:
   - module: openstack.cloud.image_info
   - module: openstack.cloud.compute_flavor_info
+  - module: openstack.cloud.keypair_info
 '''
 
 EXAMPLES = r'''
@@ -64,8 +73,13 @@ flavors:
   returned: always
   type: dict
   sample: {m1.small: {id: '2', name: m1.small, vcpus: 1, ram: 2048, disk: 20}}
+keypairs:
+  description: Per name asked for, the key pair (as C(openstack.cloud.keypair_info) returns it), or C(null).
+  returned: always
+  type: dict
+  sample: {gpt371-key: {name: gpt371-key, fingerprint: '5e:7a:...', type: ssh}}
 missing:
-  description: The images and flavors the cloud does not have, in the order asked for.
+  description: The images, flavors and key pairs the cloud does not have, in the order asked for.
   returned: always
   type: dict
   contains:
@@ -79,7 +93,12 @@ missing:
       type: list
       elements: str
       returned: always
-  sample: {images: [], flavors: [m1.huge]}
+    keypairs:
+      description: Key pairs not found.
+      type: list
+      elements: str
+      returned: always
+  sample: {images: [], flavors: [m1.huge], keypairs: []}
 '''
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
@@ -89,6 +108,7 @@ class ServerCatalogInfoModule(OpenStackModule):
     argument_spec = dict(
         images=dict(type='list', elements='str', default=[]),
         flavors=dict(type='list', elements='str', default=[]),
+        keypairs=dict(type='list', elements='str', no_log=False, default=[]),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -99,9 +119,14 @@ class ServerCatalogInfoModule(OpenStackModule):
         for name in self.params['flavors']:
             flavor = self.conn.compute.find_flavor(name, ignore_missing=True)
             flavors[name] = flavor.to_dict(computed=False) if flavor else None
-        self.exit_json(changed=False, images=images, flavors=flavors, missing=dict(
+        keypairs = {}
+        for name in self.params['keypairs']:
+            keypair = self.conn.compute.find_keypair(name, ignore_missing=True)
+            keypairs[name] = keypair.to_dict(computed=False) if keypair else None
+        self.exit_json(changed=False, images=images, flavors=flavors, keypairs=keypairs, missing=dict(
             images=[name for name in self.params['images'] if not images[name]],
-            flavors=[name for name in self.params['flavors'] if flavors[name] is None]))
+            flavors=[name for name in self.params['flavors'] if flavors[name] is None],
+            keypairs=[name for name in self.params['keypairs'] if keypairs[name] is None]))
 
 
 def main():

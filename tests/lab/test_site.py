@@ -232,13 +232,23 @@ def test_outputs_and_the_floating_ip(site, conn):
 # How often a no-op site.yml makes these calls (issue 15): what no run writes is read once, the apt tasks and the
 # quota check are not called when dpkg has every package and no server is missing, and the lock is looked at once.
 NOOP_CALLS = {
-    # The catalog in one module run, once per run (the precheck play's reading answers the deploy's own precheck).
-    'gpt371.infra.instances : Look up the images and flavors the servers name': 1,
+    # The catalog (images, flavors, the key pair) in one module run, once per run (the precheck play's reading
+    # answers the deploy's own precheck); the key pair module is not called for a key pair the cloud has.
+    'gpt371.infra.instances : Look up the images and flavors the servers name, and the key pair': 1,
+    'gpt371.infra.instances : Key pair': 0,
+    'gpt371.infra.instances : Generated SSH key pair (ed25519)': 0,
     'gpt371.infra.network : Look up the external network': 1,
     "gpt371.infra.instances : Check that the new servers and floating IP fit the project's quotas": 0,
     'gpt371.infra.docker_host : Update the apt cache when it is empty or stale': 0,
     "gpt371.infra.docker_host : Install the distribution's Docker engine": 0,
     'gpt371.infra.docker_host : Install packages the community.docker modules need on the host': 0,
+    # One read per app host (one task), then no write, no plugin copy, no service call, no second version read.
+    'gpt371.infra.docker_host : Read the host as the role manages it (packages, files, group, Compose plugin, '
+    'service, engine)': 1,
+    'gpt371.infra.docker_host : Install the docker-compose CLI plugin': 0,
+    "gpt371.infra.docker_host : Set dockerd's environment (sysvinit /etc/default/docker)": 0,
+    'gpt371.infra.docker_host : Enable the engine at boot': 0,
+    'gpt371.infra.docker_host : Wait for the engine to answer, and read the Compose version': 0,
     'gpt371.infra.database : Install PostgreSQL, pgvector and the Python libraries the modules need': 0,
     'gpt371.infra.network : Audit the security groups against the declaration': 1,
     # One read of the network (precheck play, then the deploy's own after the lock); no module call, no re-read.
@@ -382,12 +392,18 @@ def test_deployment_servers_info_gives_what_server_info_gives(site):
 
 
 def test_server_catalog_info_gives_what_image_and_flavor_info_give(site):
-    """issue 15: the precheck reads the images and flavors in one module run; each record is the one
-    openstack.cloud.image_info / compute_flavor_info gives, and a name the cloud lacks is named as missing."""
+    """issue 15: the precheck reads the images, flavors and the key pair in one module run; each record is the one
+    openstack.cloud.image_info / compute_flavor_info / keypair_info gives, and a name the cloud lacks is missing."""
     image, flavor = 'Ubuntu 20.04', 's1-4'
+    keypair = site['name'] + '-key'
     ours = run_module_json('gpt371.infra.server_catalog_info', {
-        'images': [image, 'gpt371-no-such-image'], 'flavors': [flavor, 'gpt371-no-such-flavor']})
-    assert ours['missing'] == {'images': ['gpt371-no-such-image'], 'flavors': ['gpt371-no-such-flavor']}
+        'images': [image, 'gpt371-no-such-image'], 'flavors': [flavor, 'gpt371-no-such-flavor'],
+        'keypairs': [keypair, 'gpt371-no-such-keypair']})
+    assert ours['missing'] == {'images': ['gpt371-no-such-image'], 'flavors': ['gpt371-no-such-flavor'],
+                               'keypairs': ['gpt371-no-such-keypair']}
+    theirs_keypairs = run_module_json('openstack.cloud.keypair_info', {'name': keypair})['keypairs']
+    assert theirs_keypairs and ours['keypairs'][keypair]['fingerprint'] == theirs_keypairs[0]['fingerprint']
+    assert ours['keypairs']['gpt371-no-such-keypair'] is None
     theirs_images = run_module_json('openstack.cloud.image_info', {'name': image})['images']
     theirs_flavors = run_module_json('openstack.cloud.compute_flavor_info', {'name': flavor})['flavors']
     assert [i['id'] for i in ours['images'][image]] == [i['id'] for i in theirs_images] and theirs_images
