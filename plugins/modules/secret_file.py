@@ -33,13 +33,11 @@ options:
     type: str
     required: true
   owner:
-    description: The file's (and a created or changed directory's) owner.
+    description: The owner of the file and of its directory; omitted, whoever runs the module (nothing changed).
     type: str
-    default: root
   group:
-    description: The file's (and a created or changed directory's) group.
+    description: The group of the file and of its directory; omitted, the runner's group (nothing changed).
     type: str
-    default: root
   mode:
     description: The file's mode, in octal.
     type: str
@@ -64,6 +62,8 @@ EXAMPLES = r'''
   gpt371.infra.secret_file:
     path: /opt/371gpt/.env
     content: "{{ env_text }}"
+    owner: root
+    group: root
     mode: "0600"
     directory_mode: "0755"
   no_log: true
@@ -112,8 +112,11 @@ def octal(module, name):
 
 def attributes(module, path, mode):
     """Set owner, group and mode where they differ (check mode: only say so); True when something differs."""
-    changed = module.set_owner_if_different(path, module.params['owner'], False)
-    changed = module.set_group_if_different(path, module.params['group'], changed)
+    changed = False
+    if module.params['owner'] is not None:
+        changed = module.set_owner_if_different(path, module.params['owner'], changed)
+    if module.params['group'] is not None:
+        changed = module.set_group_if_different(path, module.params['group'], changed)
     return module.set_mode_if_different(path, mode, changed)
 
 
@@ -136,8 +139,8 @@ def main():
         argument_spec={
             'path': {'type': 'path', 'required': True},
             'content': {'type': 'str', 'required': True, 'no_log': True},
-            'owner': {'type': 'str', 'default': 'root'},
-            'group': {'type': 'str', 'default': 'root'},
+            'owner': {'type': 'str'},
+            'group': {'type': 'str'},
             'mode': {'type': 'str', 'default': '0600'},
             'directory_mode': {'type': 'str', 'default': '0755'},
         },
