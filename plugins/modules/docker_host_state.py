@@ -239,7 +239,6 @@ plan:
 import glob
 import grp
 import os
-import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -247,14 +246,17 @@ from ansible_collections.gpt371.infra.plugins.module_utils import _docker_host_s
 from ansible_collections.gpt371.infra.plugins.module_utils._deb_packages import query_command, sort_packages
 
 
-def run(argv, timeout):
-    """(rc, stdout) of a command; rc None when it could not start or took longer than timeout."""
+def run(module, argv, timeout):
+    """(rc, stdout) of a command bounded by coreutils' timeout; rc None when it could not start or ran out of time
+    (a docker CLI whose engine socket hangs must not hang the read)."""
+    timeout_bin = module.get_bin_path('timeout')
+    if timeout_bin:
+        argv = [timeout_bin, '-k', '2', str(timeout)] + list(argv)
     try:
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=timeout, check=False,
-                              env=dict(os.environ, LC_ALL='C'))
-    except (OSError, subprocess.TimeoutExpired):
+        rc, out, _err = module.run_command(argv, environ_update={'LC_ALL': 'C'}, errors='surrogate_or_replace')
+    except OSError:
         return None, ''
-    return proc.returncode, proc.stdout.decode('utf-8', 'replace')
+    return (None if timeout_bin and rc in (124, 137) else rc), out
 
 
 def read_file(path):
@@ -284,7 +286,7 @@ def service_enabled(module, name, timeout):
     """True/False when systemd or the sysvinit links tell whether the service starts at boot, else None."""
     systemctl = module.get_bin_path('systemctl')
     if systemctl and os.path.isdir('/run/systemd/system'):
-        rc, out = run([systemctl, 'is-enabled', name], timeout)
+        rc, out = run(module, [systemctl, 'is-enabled', name], timeout)
         words = out.split()
         if rc == 0 and words[:1] in (['enabled'], ['enabled-runtime'], ['static'], ['generated']):
             return True
@@ -297,11 +299,11 @@ def service_enabled(module, name, timeout):
     return False if os.path.exists('/etc/init.d/' + name) else None
 
 
-def read_plugin(path, timeout):
+def read_plugin(module, path, timeout):
     if not os.path.isfile(path):
         return None
     status = os.stat(path)
-    rc, out = run([path, 'version', '--short'], timeout)
+    rc, out = run(module, [path, 'version', '--short'], timeout)
     return {'version': state.short_version(out) if rc == 0 else None,
             'mode': '%04o' % (status.st_mode & 0o7777), 'uid': status.st_uid}
 
@@ -311,12 +313,12 @@ def read_engine(module, compose, timeout):
     out = {'running': False, 'version': None, 'compose_version': None}
     if not docker:
         return out
-    rc, version = run([docker, 'version', '--format', '{{.Server.Version}}'], timeout)
+    rc, version = run(module, [docker, 'version', '--format', '{{.Server.Version}}'], timeout)
     if rc != 0 or not version.strip():
         return out
     out.update(running=True, version=version.strip())
     if compose:
-        rc, version = run([docker, 'compose', 'version', '--short'], timeout)
+        rc, version = run(module, [docker, 'compose', 'version', '--short'], timeout)
         out['compose_version'] = state.short_version(version) if rc == 0 else None
     return out
 
@@ -362,7 +364,7 @@ def main():
         if not dpkg_query:
             module.fail_json(msg='docker_host_state: dpkg-query was not found: packages can only be read on Debian '
                                  'or a derivative')
-        rc, listing = run(query_command(dpkg_query, names), timeout)
+        rc, listing = run(module, query_command(dpkg_query, names), timeout)
         if rc not in (0, 1):  # 1: some name is unknown to dpkg (missing); the known ones are still listed
             module.fail_json(msg='docker_host_state: dpkg-query failed (exit %s)' % rc)
     packages = sort_packages(names, listing)
@@ -376,7 +378,7 @@ def main():
 
     plugin = {}
     if params['compose_plugin']:
-        read = read_plugin(params['compose_plugin']['path'], timeout)
+        read = read_plugin(module, params['compose_plugin']['path'], timeout)
         plugin = {'exists': read is not None, 'version': (read or {}).get('version'),
                   'outdated': state.plugin_differs(read, params['compose_plugin']['version'])}
     service = {}
