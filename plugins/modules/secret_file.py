@@ -16,7 +16,7 @@ author: gpt371.infra maintainers (@gpt371)
 description:
   - Makes O(path) hold O(content) with O(owner), O(group) and O(mode), and its directory exist with
     O(directory_mode) (and the same owner and group), in one module run on the host. A file already as wanted is
-    only read: M(ansible.builtin.file) plus M(ansible.builtin.copy) cost three module runs for the same result.
+    only read; M(ansible.builtin.file) plus M(ansible.builtin.copy) cost three module runs for the same result.
   - The content is compared with what the file holds and written only when it differs, to a temporary file in the
     same directory, then moved over O(path) in one rename, so a reader sees the old file or the new one, never a
     part of either.
