@@ -346,8 +346,9 @@ def test_lock_unlock_playbooks_nest_and_release(store, deployment, run_playbook,
     # A lock taken seconds ago is not renewed by the nested import (half its ttl is left); with
     # infra_lock_renew_after=0 every nested import renews it. Either way the inner unlock keeps it.
     for renew_after, renewals in ((None, 2), (0, 3)):
-        extra = dict(playbook_vars(store, deployment), **({} if renew_after is None
-                                                           else {'infra_lock_renew_after': renew_after}))
+        extra = playbook_vars(store, deployment)
+        if renew_after is not None:
+            extra['infra_lock_renew_after'] = renew_after
         result = run_playbook(str(playbook), extra_vars=extra, verbosity=3)
         assert result.returncode == 0, result.output[-4000:]
         assert max(result.output.count('"action": "renew"'), result.output.count('action: renew')) == renewals
