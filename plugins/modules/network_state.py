@@ -128,10 +128,19 @@ router_interface_subnet_ids:
   elements: str
   sample: [2c1d...]
 external_network_id:
-  description: The ID of O(router.external_network); empty when none is declared.
+  description: The ID of O(router.external_network); empty when none is declared or the cloud has none of that name.
   returned: always
   type: str
   sample: 4d2f...
+external_network:
+  description:
+    - The network O(router.external_network) names (as C(openstack.cloud.networks_info) returns it, with
+      C(is_router_external)); empty when none is declared or the cloud has none of that name.
+    - A router cannot get its gateway on a network that is missing or not external; check this before applying it
+      (RV(drift.router) then says C(external network ... not found)).
+  returned: always
+  type: dict
+  sample: {id: 4d2f..., name: public, is_router_external: true}
 subnets:
   description: Every subnet the project sees (as C(openstack.cloud.subnets_info) returns them).
   returned: always
@@ -178,13 +187,10 @@ class NetworkStateModule(OpenStackModule):
 
     def run(self):
         declared = self.params
-        external_id = ''
+        external = None
         if declared['router']['external_network']:
             external = self.conn.network.find_network(declared['router']['external_network'], ignore_missing=True)
-            if external is None:
-                self.fail_json(msg='router.external_network: %s was not found on this cloud; name the provider '
-                                   'network for router gateways, or give none.' % declared['router']['external_network'])
-            external_id = external.id
+        external_id = external.id if external is not None else ''
         networks = [_dict(n) for n in self.conn.network.networks(name=declared['network']['name'])]
         subnets = [_dict(s) for s in self.conn.network.subnets()]
         routers = [_dict(r) for r in self.conn.network.routers(name=declared['router']['name'])]
@@ -200,12 +206,15 @@ class NetworkStateModule(OpenStackModule):
         self.exit_json(
             changed=False, network=network or {}, subnet=subnet or {}, router=router or {},
             router_interface_subnet_ids=interface_subnets, external_network_id=external_id,
+            external_network=_dict(external) if external is not None else {},
             subnets=subnets, security_groups=groups,
             drift=dict(
                 network=_network_drift.network_reasons(networks, declared['network']),
                 subnet=_network_drift.subnet_reasons(subnets, network, declared['subnet']),
-                router=_network_drift.router_reasons(routers, interface_subnets, subnet, external_id,
-                                                     declared['router'])))
+                router=([] if external is not None or not declared['router']['external_network'] else
+                        ['external network %s not found' % declared['router']['external_network']])
+                + _network_drift.router_reasons(routers, interface_subnets, subnet, external_id,
+                                                declared['router'])))
 
 
 def main():

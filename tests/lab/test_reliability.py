@@ -100,6 +100,18 @@ def test_an_unknown_flavor_fails_naming_it_and_creates_nothing(lab_up, conn):
     assert held(conn, info['name']) == NOTHING
 
 
+def test_an_unknown_external_network_fails_naming_the_variable_and_creates_nothing(lab_up, conn):
+    """The external network is read with the rest of the network (network_state), before any write."""
+    info = new_deployment()
+    code, output, recap = run_playbook('provision.yml', info, 'agent_count=0', TINY,
+                                       'network_external_network=gpt371-no-such-net')
+    assert code != 0
+    assert ('external network gpt371-no-such-net was not found (or is not external) on this cloud; set '
+            'network_external_network') in output, output[-3000:]
+    assert recap.get('localhost') == 0, 'nothing changed before the precheck failed'
+    assert held(conn, info['name']) == NOTHING
+
+
 def test_no_public_key_for_a_new_key_pair_fails_naming_the_options_and_creates_nothing(lab_up, conn):
     """Without a public key an existing key pair is used as it is (the AWX Scale job, tests/awx); a key pair still to
     make needs one, and the precheck says so before anything is made."""

@@ -239,7 +239,8 @@ NOOP_CALLS = {
     'gpt371.infra.instances : Generated SSH key pair (ed25519)': 0,
     # Nova lists the API server's floating address already: no call.
     'gpt371.infra.instances : Floating IP of the API server': 0,
-    'gpt371.infra.network : Look up the external network': 1,
+    # The external network is read with the network (network_state): no read of its own.
+    'gpt371.infra.network : Look up the external network': 0,
     "gpt371.infra.instances : Check that the new servers and floating IP fit the project's quotas": 0,
     'gpt371.infra.docker_host : Update the apt cache when it is empty or stale': 0,
     "gpt371.infra.docker_host : Install the distribution's Docker engine": 0,
