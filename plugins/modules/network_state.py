@@ -137,7 +137,7 @@ external_network:
     - The network O(router.external_network) names (as C(openstack.cloud.networks_info) returns it, with
       C(is_router_external)); empty when none is declared or the cloud has none of that name.
     - A router cannot get its gateway on a network that is missing or not external; check this before applying it
-      (RV(drift.router) then says C(external network ... not found)).
+      (the router's reasons in RV(drift) then say C(external network ... not found)).
   returned: always
   type: dict
   sample: {id: 4d2f..., name: public, is_router_external: true}
