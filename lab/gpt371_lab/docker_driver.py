@@ -7,17 +7,20 @@ nova-compute restart does not lose servers.
 
 The console log (`openstack console log show`) is the container's output followed by the
 server's SSH host public keys between the markers cloud-init prints them in, so a client
-pins host keys from the console as on a real cloud.
+pins host keys from the console as on a real cloud. A server keeps its host key while it exists, also when
+`lab.sh down` + `up` re-creates its container (as a real server keeps its disk over a hypervisor restart);
+a rebuilt server gets a new one.
 """
 import io
 import os
+import shutil
 import subprocess
 import tarfile
-import tempfile
 import time
 
 import docker
 from docker import errors
+import nova.conf
 from nova import exception
 from nova.compute import power_state
 from nova.virt import fake
@@ -26,6 +29,7 @@ from oslo_concurrency import lockutils
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
 
 IMAGE = 'gpt371-node:bookworm'
 PREFIX = 'gpt371-lab-'
@@ -115,23 +119,32 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
         for name, endpoint in networks[1:]:
             self._api.connect_container_to_network(container['Id'], name,
                                                    ipv4_address=endpoint['IPAMConfig']['IPv4Address'])
-        self._api.put_archive(container['Id'], '/etc/ssh', self._host_key_archive())
+        self._api.put_archive(container['Id'], '/etc/ssh', self._host_key_archive(instance.uuid))
         self._api.start(container['Id'])
         LOG.info('started container %s for %s at %s', container_name(instance), instance.uuid,
                  [e['IPAMConfig']['IPv4Address'] for _, e in networks])
 
     @staticmethod
-    def _host_key_archive():
-        """An ed25519 host key for the node: with it the entrypoint skips `ssh-keygen -A`,
-        whose RSA key takes seconds on a busy machine and delays SSH."""
-        buf = io.BytesIO()
-        with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=buf, mode='w') as tar:
-            key = os.path.join(tmp, 'ssh_host_ed25519_key')
+    def _host_key_dir(uuid):
+        return os.path.join(CONF.state_path, 'host-keys', uuid)
+
+    def _host_key_archive(self, uuid):
+        """The server's ed25519 host key, made at its first boot and kept in Nova's state directory until the
+        server is destroyed (deleted or rebuilt). With it the entrypoint skips `ssh-keygen -A`, whose RSA key takes
+        seconds on a busy machine and delays SSH."""
+        directory = self._host_key_dir(uuid)
+        key = os.path.join(directory, 'ssh_host_ed25519_key')
+        if not os.path.isfile(key + '.pub'):  # (a key without its .pub is a half-made one: made again)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            if os.path.exists(key):
+                os.unlink(key)
             subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key], check=True)
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode='w') as tar:
             for name in ('ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub'):
-                info = tar.gettarinfo(os.path.join(tmp, name), arcname=name)
+                info = tar.gettarinfo(os.path.join(directory, name), arcname=name)
                 info.uid = info.gid = 0
-                with open(os.path.join(tmp, name), 'rb') as f:
+                with open(os.path.join(directory, name), 'rb') as f:
                     tar.addfile(info, f)
         return buf.getvalue()
 
@@ -164,6 +177,8 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
 
     def destroy(self, context, instance, network_info, *args, **kwargs):
         self._remove_container(instance)
+        # Deleted, or rebuilt (Nova destroys, then spawns): the next boot of this ID makes a new host key.
+        shutil.rmtree(self._host_key_dir(instance.uuid), ignore_errors=True)
         super().destroy(context, instance, network_info, *args, **kwargs)
 
     def power_off(self, instance, *args, **kwargs):
