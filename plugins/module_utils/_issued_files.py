@@ -50,30 +50,41 @@ def _common_name(cert):
     return names[0].value if names else None
 
 
+def pair_reasons(key_path, cert_path, curve, common_name, sans, ca=None, ca_name='the CA'):
+    """Why the key and certificate at these paths are not what community.crypto would leave there: an ECC key on
+    ``curve``; a certificate for that key, with ``common_name`` and exactly ``sans``, issued by ``ca`` (a loaded
+    certificate, named ``ca_name`` in the reason) or, with ``ca`` None, self-signed. [] when they are; the files
+    must exist. Timestamps are not compared: community.crypto keeps a certificate in place whatever its dates."""
+    key = serialization.load_pem_private_key(_read(key_path), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != curve:
+        return ['%s is not an ECC %s key' % (key_path, curve)]
+    cert = x509.load_pem_x509_certificate(_read(cert_path))
+    found = []
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if cert.public_key().public_bytes(serialization.Encoding.DER, public) != \
+            key.public_key().public_bytes(serialization.Encoding.DER, public):
+        found.append('%s is not for the key %s' % (cert_path, key_path))
+    try:
+        cert.verify_directly_issued_by(ca if ca is not None else cert)
+    except (ValueError, TypeError, InvalidSignature):
+        found.append('%s is not issued by %s' % (cert_path, ca_name) if ca is not None
+                     else '%s is not self-signed' % cert_path)
+    if _common_name(cert) != common_name:
+        found.append('%s names %s, wanted %s' % (cert_path, _common_name(cert), common_name))
+    if _names(cert) != set(sans):
+        found.append('%s holds the names %s, wanted %s' % (cert_path, sorted(_names(cert)), sorted(set(sans))))
+    return found
+
+
 def _issued_reasons(directory, ca_cert_file, common_name, sans):
     key_path, cert_path = os.path.join(directory, 'tls-key.pem'), os.path.join(directory, 'tls-cert.pem')
     for path in (key_path, cert_path):
         if not os.path.isfile(path):
             return ['%s is missing' % path]
     reasons = _mode_reason(key_path, 0o600) + _mode_reason(cert_path, 0o644)
-    key = serialization.load_pem_private_key(_read(key_path), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != 'secp256r1':
-        return reasons + ['%s is not an ECC secp256r1 key' % key_path]
-    cert = x509.load_pem_x509_certificate(_read(cert_path))
     ca = x509.load_pem_x509_certificate(_read(ca_cert_file))
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
-    if cert.public_key().public_bytes(serialization.Encoding.DER, public) != \
-            key.public_key().public_bytes(serialization.Encoding.DER, public):
-        reasons.append('%s is not for the key %s' % (cert_path, key_path))
-    try:
-        cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature):
-        reasons.append('%s is not issued by the CA %s' % (cert_path, ca_cert_file))
-    if _common_name(cert) != common_name:
-        reasons.append('%s names %s, wanted %s' % (cert_path, _common_name(cert), common_name))
-    if _names(cert) != set(sans):
-        reasons.append('%s holds the names %s, wanted %s' % (cert_path, sorted(_names(cert)), sorted(set(sans))))
-    return reasons
+    return reasons + pair_reasons(key_path, cert_path, 'secp256r1', common_name, sans, ca,
+                                  'the CA %s' % ca_cert_file)
 
 
 def reasons(directory, ca_cert_file, ca_key_file='', common_name='', sans=()):

@@ -123,3 +123,21 @@ def test_an_unreadable_file_is_a_reason_not_an_error(issued):
         handle.write('not a certificate')
     found = reasons(issued)
     assert len(found) == 1 and found[0].startswith('unreadable TLS file in %s' % issued['directory'])
+
+
+def test_a_pair_without_a_ca_must_be_self_signed(tmp_path):
+    """pair_reasons with no CA (tls_files_state for the database role's self-signed certificate)."""
+    key = ec.generate_private_key(ec.SECP384R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'supabase')])
+    key_path, cert_path = tmp_path / 'server.key', tmp_path / 'server.crt'
+    key_path.write_bytes(_pem_key(key))
+    cert_path.write_bytes(_cert(key, name, key, 'supabase', SANS).public_bytes(serialization.Encoding.PEM))
+    assert _issued_files.pair_reasons(str(key_path), str(cert_path), 'secp384r1', 'supabase', SANS) == []
+
+    _ca_file, ca_cert, ca_key = _ca(tmp_path)
+    cert_path.write_bytes(_cert(key, ca_cert.subject, ca_key, 'supabase', SANS).public_bytes(serialization.Encoding.PEM))
+    assert _issued_files.pair_reasons(str(key_path), str(cert_path), 'secp384r1', 'supabase', SANS) == [
+        '%s is not self-signed' % cert_path]
+    assert _issued_files.pair_reasons(str(key_path), str(cert_path), 'secp384r1', 'supabase', SANS, ca_cert) == []
+    assert _issued_files.pair_reasons(str(key_path), str(cert_path), 'secp256r1', 'supabase', SANS, ca_cert) == [
+        '%s is not an ECC secp256r1 key' % key_path]
