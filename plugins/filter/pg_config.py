@@ -20,6 +20,10 @@ description:
   - C(pg_drift) - what differs on the host (packages, cluster, TLS files, settings, pg_hba, database, role,
     extensions) from the audit results of the role's check action.
   - C(pg_config_errors) - messages naming the variable and the fix for a bad address, CIDR or port.
+  - C(pg_objects_plan) - from the role's two reads (the cluster's roles and databases, then the application
+    database's extensions, schema and table), the objects whose module would create or change something
+    (C(user), C(database), C(extensions), C(auth_schema), C(auth_table)); the password is compared with the stored
+    SCRAM verifier as M(community.postgresql.postgresql_user) compares it.
 options:
   _input:
     description: The listen addresses (pg_settings, pg_tls_sans, pg_config_errors) or the allowed CIDRs (pg_hba_rules).
@@ -63,7 +67,12 @@ def pg_config_errors(listen_addresses, allowed_cidrs, port):
     return _pg_config.errors(listen_addresses, allowed_cidrs, port)
 
 
+def pg_objects_plan(cluster_read, database_read, user, password, database, extensions, auth_schema):
+    return _pg_config.objects_plan(cluster_read, database_read, user, password, database, extensions,
+                                   bool(auth_schema))
+
+
 class FilterModule(object):
     def filters(self):
         return {'pg_settings': pg_settings, 'pg_hba_rules': pg_hba_rules, 'pg_tls_sans': pg_tls_sans,
-                'pg_config_errors': pg_config_errors, 'pg_drift': pg_drift}
+                'pg_config_errors': pg_config_errors, 'pg_drift': pg_drift, 'pg_objects_plan': pg_objects_plan}

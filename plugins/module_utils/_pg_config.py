@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpt371.infra maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to gpt371.infra: the PostgreSQL server settings, pg_hba rules and certificate names of the database role.
+"""PRIVATE to gpt371.infra: the PostgreSQL server settings, pg_hba rules, certificate names and objects of the
+database role.
 
 Pure functions, wrapped by plugins/filter/pg_config.py, tested in tests/unit/plugins/module_utils/test_pg_config.py.
 """
@@ -10,7 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import hashlib
+import hmac
 import ipaddress
+import re
 
 # The local rules every cluster keeps first: the postgres superuser and local roles over the socket, by peer.
 LOCAL_RULES = [
@@ -118,3 +123,52 @@ def drift(missing_packages, audit):
                 if missing:
                     found.append('extensions missing in %s: %s' % (audit.get('database'), ', '.join(missing)))
     return found
+
+
+# pg_authid.rolpassword of a SCRAM-SHA-256 password: SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>.
+SCRAM_VERIFIER = re.compile(r'^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$')
+PRINTABLE_ASCII = re.compile(r'^[\x20-\x7e]+$')
+
+
+def password_matches(verifier, password):
+    """True when the stored SCRAM verifier is of this password (RFC 5802: HMAC(Hi(password, salt, i), "Server Key")
+    equals ServerKey), as postgresql_user decides it keeps a password. False for anything else: no password, an
+    MD5 one (the role hashes with SCRAM), or a password SASLprep could change (not printable ASCII), which the
+    module then settles."""
+    match = SCRAM_VERIFIER.match(verifier or '')
+    if not match or not PRINTABLE_ASCII.match(password or ''):
+        return False
+    salted = hashlib.pbkdf2_hmac('sha256', password.encode('ascii'), base64.b64decode(match.group(2)),
+                                 int(match.group(1)))
+    return hmac.compare_digest(hmac.new(salted, b'Server Key', hashlib.sha256).digest(),
+                               base64.b64decode(match.group(4)))
+
+
+def _rows(read, kind):
+    return dict((row['name'], row['setting']) for row in read or [] if row.get('kind') == kind)
+
+
+def objects_plan(cluster_read, database_read, user, password, database, extensions, auth_schema):
+    """The objects whose module (postgresql_user, _db, _ext, _schema, _table) would create or change something, in
+    the order the role applies them; [] when none would.
+
+    cluster_read: the rows of the role's read in database postgres (kind role: setting = rolpassword; kind
+    database_owner / database_encoding), database_read: the rows of its read in the application database (kind
+    extension, schema: setting = owner, table: setting = owner), None when that database was not read (missing)."""
+    plan = []
+    roles = _rows(cluster_read, 'role')
+    if user not in roles or not password_matches(roles[user], password):
+        plan.append('user')
+    owners, encodings = _rows(cluster_read, 'database_owner'), _rows(cluster_read, 'database_encoding')
+    # postgresql_db changes only the owner of a database that exists; another encoding makes it fail, loudly.
+    if owners.get(database) != user or (encodings.get(database) or '').replace('-', '').upper() != 'UTF8':
+        plan.append('database')
+    found = database_read if database_read is not None else []
+    if set(extensions) - set(_rows(found, 'extension')):
+        plan.append('extensions')
+    if auth_schema:
+        if _rows(found, 'schema').get('auth') != user:
+            plan.append('auth_schema')
+        if _rows(found, 'table').get('auth.users') != user:
+            plan.append('auth_table')
+    return plan

@@ -67,3 +67,59 @@ def test_drift_names_each_difference():
 
 def test_drift_stops_at_missing_packages():
     assert _pg_config.drift(["postgresql-17"], {}) == ["packages missing: postgresql-17"]
+
+
+# Verifiers PostgreSQL 17 stored for the password below (CREATE ROLE ... PASSWORD with password_encryption
+# scram-sha-256, then md5).
+PASSWORD = 'molecule-Db-pw-7Q2x'
+SCRAM = ('SCRAM-SHA-256$4096:A8ibIzTWcJ4YaQkKtpcskg==$a+stNWaZ8m8Pz4YkInW7K42dFj984UXQ2+9e1hcSedU=:'
+         'MsSF1LGFo0MX79xpspaH+8tiWl8iv+rwgD9mGOo1Hdc=')
+MD5 = 'md5f61dcfbd257699aca7be0e475d6dfefc'
+
+
+def test_password_matches_postgresql_s_scram_verifier_only():
+    assert _pg_config.password_matches(SCRAM, PASSWORD)
+    assert not _pg_config.password_matches(SCRAM, PASSWORD + 'x')
+    # MD5 (the role hashes with SCRAM: postgresql_user sets it again), none, or SASLprep's business: not kept.
+    assert not _pg_config.password_matches(MD5, PASSWORD)
+    assert not _pg_config.password_matches(None, PASSWORD)
+    assert not _pg_config.password_matches(SCRAM, u'molecule-Db-pw-7Q2x\u00a0')
+
+
+def _cluster(password=SCRAM, owner='gpt371', encoding='UTF8'):
+    rows = [{'kind': 'setting', 'name': 'ssl', 'setting': 'on', 'pending_restart': False},
+            {'kind': 'role', 'name': 'gpt371', 'setting': password, 'pending_restart': False}]
+    if owner:
+        rows += [{'kind': 'database_owner', 'name': '371gpt', 'setting': owner, 'pending_restart': False},
+                 {'kind': 'database_encoding', 'name': '371gpt', 'setting': encoding, 'pending_restart': False}]
+    return rows
+
+
+DATABASE = [{'kind': 'extension', 'name': 'vector', 'setting': '0.8.0'},
+            {'kind': 'schema', 'name': 'auth', 'setting': 'gpt371'},
+            {'kind': 'table', 'name': 'auth.users', 'setting': 'gpt371'}]
+
+
+def plan(cluster, database, **changes):
+    args = dict(user='gpt371', password=PASSWORD, database='371gpt', extensions=['vector'], auth_schema=True)
+    args.update(changes)
+    return _pg_config.objects_plan(cluster, database, **args)
+
+
+def test_objects_as_created_need_no_module():
+    assert plan(_cluster(), DATABASE) == []
+    assert plan(_cluster(), DATABASE[:1], auth_schema=False) == []
+
+
+def test_each_object_that_differs_is_named_in_the_role_s_order():
+    assert plan(_cluster(password=MD5), DATABASE) == ['user']
+    assert plan(_cluster(), DATABASE, password='changed') == ['user']
+    assert plan(_cluster(owner='postgres'), DATABASE) == ['database']
+    assert plan(_cluster(encoding='SQL_ASCII'), DATABASE) == ['database']  # postgresql_db then fails, loudly
+    assert plan(_cluster(), DATABASE, extensions=['vector', 'pg_trgm']) == ['extensions']
+    assert plan(_cluster(), [DATABASE[0], dict(DATABASE[1], setting='postgres')]) == ['auth_schema', 'auth_table']
+
+
+def test_a_fresh_cluster_needs_every_module():
+    fresh = [row for row in _cluster(owner=None) if row['kind'] == 'setting']
+    assert plan(fresh, None) == ['user', 'database', 'extensions', 'auth_schema', 'auth_table']
