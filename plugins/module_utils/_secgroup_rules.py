@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import time
 
 SEVERITIES = ('low', 'medium', 'high', 'critical')
 SEVERITY_RANK = dict((name, rank) for rank, name in enumerate(SEVERITIES))
@@ -427,3 +428,86 @@ def _fix_text(fix):
         return 'none'
     module, args = list(fix.items())[0]
     return '%s %s' % (module, ' '.join('%s=%s' % (k, args[k]) for k in sorted(args)))
+
+
+# -- secgroup_check's result, from the cloud (the module) or from one listing (the secgroup_audit filter) ---------
+
+def declared_rules(required_rules, remote_group_id):
+    """required_rules (the module's option, None values dropped) ready for audit_group: direction and protocol
+    defaulted as the module's options do, a remote group's name turned into its ID by ``remote_group_id(name)``
+    (None: kept as named). A bad rule raises RuleError naming required_rules[index]."""
+    declared = []
+    for index, rule in enumerate(required_rules or []):
+        rule = dict((k, v) for k, v in rule.items() if v is not None and k != 'description')
+        rule.setdefault('direction', 'ingress')
+        rule.setdefault('protocol', 'tcp')
+        if rule.get('remote_group'):
+            rule['remote_group_id'] = remote_group_id(rule['remote_group']) or rule['remote_group']
+            rule.pop('remote_group')
+        try:
+            normalize_rule(rule, declared=True)
+        except RuleError as exc:
+            raise RuleError('required_rules[%d]: %s' % (index, exc))
+        declared.append(rule)
+    return declared
+
+
+def rules_for(declared, name, group_id, default):
+    """The declared rules of one group (by name or ID); with default, also those naming no group. None: none."""
+    rules = [r for r in declared
+             if r.get('security_group') in (name, group_id) or (default and not r.get('security_group'))]
+    return rules or None
+
+
+def check_entry(name, elapsed_ms, found, detail, threshold):
+    """One entry of the result's checks: ok unless a finding reaches the threshold (any finding with 'none')."""
+    failing = at_or_above(found, threshold) if threshold != 'none' else found
+    return dict(name=name, ok=not failing, elapsed_ms=elapsed_ms,
+                detail='%s, %d finding(s)%s' % (detail, len(found), ': ' + '; '.join(sorted(set(
+                    f['kind'] for f in found))) if found else ''))
+
+
+def audit_result(findings, checks, threshold, elapsed_ms):
+    """(result, msg): secgroup_check's result, and its failure message (None when nothing reaches the threshold)."""
+    findings = sort_findings(findings)
+    failing = at_or_above(findings, threshold)
+    result = dict(changed=False, ok=not findings if threshold == 'none' else not failing, findings=findings,
+                  checks=checks, elapsed_ms=elapsed_ms)
+    msg = None
+    if failing:
+        msg = 'secgroup_check: %d finding(s) at or above %s:\n%s' % (len(failing), threshold, summarize(failing))
+    return result, msg
+
+
+def audit_listing(groups, names, required_rules, sensitive_ports, threshold):
+    """secgroup_check's (result, msg) for security_groups=names, from the groups one listing returned (dicts with
+    their security_group_rules, as network_state returns them); None when a name is not exactly one group of the
+    listing, which the module then settles against the cloud."""
+    start = time.monotonic()
+    by_name = {}
+    for group in groups:
+        by_name.setdefault(group.get('name'), []).append(group)
+    if any(len(by_name.get(name, [])) != 1 for name in names):
+        return None
+    declared = declared_rules(required_rules, lambda name: by_name[name][0]['id']
+                              if len(by_name.get(name, [])) == 1 else None)
+    id_names = dict((group['id'], group.get('name')) for group in groups)
+    findings, checks, audited = [], [], set()
+    for name in names:
+        group = by_name[name][0]
+        if group['id'] in audited:
+            continue
+        audited.add(group['id'])
+        since = time.monotonic()
+        rules = [dict(rule) for rule in group.get('security_group_rules') or []]
+        wanted = rules_for(declared, group['name'], group['id'], default=True)
+        found = audit_group(group['name'], rules, wanted, sensitive_ports, id_names)
+        findings.extend(found)
+        checks.append(check_entry('security_group:%s' % group['name'], elapsed_ms(since), found,
+                                  '%d rules, %d declared' % (len(rules), len(wanted or [])), threshold))
+    return audit_result(findings, checks, threshold, elapsed_ms(start))
+
+
+def elapsed_ms(since):
+    """Whole milliseconds since a time.monotonic() reading."""
+    return int(round((time.monotonic() - since) * 1000))

@@ -262,11 +262,7 @@ import time
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 from ansible_collections.gpt371.infra.plugins.module_utils._secgroup_rules import (
-    RuleError, at_or_above, audit_group, audit_server, normalize_rule, sort_findings, summarize)
-
-
-def _ms(since):
-    return int(round((time.monotonic() - since) * 1000))
+    RuleError, audit_group, audit_result, audit_server, check_entry, declared_rules, elapsed_ms, rules_for)
 
 
 class SecgroupCheckModule(OpenStackModule):
@@ -308,44 +304,27 @@ class SecgroupCheckModule(OpenStackModule):
             group = self._find_group(name)
             if group is not None and group.id not in audited:
                 audited.add(group.id)
-                self._audit(group, self._rules_for(declared, group, default=True))
+                self._audit(group, rules_for(declared, group.name, group.id, default=True))
 
         expected = [self._expected(name) for name in self.params['expected_groups'] or []]
         for name in self.params['servers'] or []:
             self._audit_server(name, expected, declared, audited)
 
-        findings = sort_findings(self.findings)
-        failing = at_or_above(findings, self.threshold)
-        ok = not findings if self.threshold == 'none' else not failing
-        result = dict(changed=False, ok=ok, findings=findings, checks=self.checks, elapsed_ms=_ms(start))
-        if failing:
-            self.fail_json(msg='secgroup_check: %d finding(s) at or above %s:\n%s'
-                           % (len(failing), self.threshold, summarize(failing)), **result)
+        result, msg = audit_result(self.findings, self.checks, self.threshold, elapsed_ms(start))
+        if msg:
+            self.fail_json(msg=msg, **result)
         self.exit_json(**result)
 
     # -- declarations ----------------------------------------------------------
     def _declared_rules(self):
         """Validate required_rules before touching the cloud; resolve remote group names to IDs."""
-        declared = []
-        for index, rule in enumerate(self.params['required_rules'] or []):
-            rule = dict((k, v) for k, v in rule.items() if v is not None and k != 'description')
-            if rule.get('remote_group'):
-                remote = self.conn.network.find_security_group(rule['remote_group'], ignore_missing=True)
-                rule['remote_group_id'] = remote.id if remote else rule['remote_group']
-                rule.pop('remote_group')
-            try:
-                normalize_rule(rule, declared=True)
-            except RuleError as exc:
-                self.fail_json(msg='required_rules[%d]: %s' % (index, exc))
-            declared.append(rule)
-        return declared
-
-    @staticmethod
-    def _rules_for(declared, group, default):
-        rules = [r for r in declared
-                 if r.get('security_group') in (group.name, group.id)
-                 or (default and not r.get('security_group'))]
-        return rules or None
+        def remote_group_id(name):
+            remote = self.conn.network.find_security_group(name, ignore_missing=True)
+            return remote.id if remote else None
+        try:
+            return declared_rules(self.params['required_rules'], remote_group_id)
+        except RuleError as exc:
+            self.fail_json(msg=str(exc))
 
     # -- lookups ---------------------------------------------------------------
     def _find_group(self, name):
@@ -398,15 +377,11 @@ class SecgroupCheckModule(OpenStackModule):
         for gid in sorted(group_ids - audited):
             audited.add(gid)
             group = self.conn.network.get_security_group(gid)
-            self._audit(group, self._rules_for(declared, group, default=False))
+            self._audit(group, rules_for(declared, group.name, group.id, default=False))
 
     def _record(self, check, since, found, detail):
         self.findings.extend(found)
-        failing = at_or_above(found, self.threshold) if self.threshold != 'none' else found
-        self.checks.append(dict(name=check, ok=not failing, elapsed_ms=_ms(since),
-                                detail='%s, %d finding(s)%s' % (
-                                    detail, len(found),
-                                    ': ' + '; '.join(sorted(set(f['kind'] for f in found))) if found else '')))
+        self.checks.append(check_entry(check, elapsed_ms(since), found, detail, self.threshold))
 
 
 def main():

@@ -253,7 +253,24 @@ NOOP_CALLS = {
     'gpt371.infra.docker_host : Enable the engine at boot': 0,
     'gpt371.infra.docker_host : Wait for the engine to answer, and read the Compose version': 0,
     'gpt371.infra.database : Install PostgreSQL, pgvector and the Python libraries the modules need': 0,
-    'gpt371.infra.network : Audit the security groups against the declaration': 1,
+    # One read of the TLS directory, key and certificate; no key, request, signature or copy.
+    'gpt371.infra.database : Read the TLS directory, key and certificate as they are': 1,
+    'gpt371.infra.database : Create the TLS directory': 0,
+    'gpt371.infra.database : Generate the TLS key': 0,
+    'gpt371.infra.database : Generate the certificate signing request': 0,
+    'gpt371.infra.database : Sign the request with the CA (controller)': 0,
+    'gpt371.infra.database : Install the CA-signed certificate': 0,
+    # Two reads (the cluster, then the application database); no user, database, extension, schema or table module.
+    'gpt371.infra.database : Read the settings, the user and the database the role owns': 1,
+    'gpt371.infra.database : Read the extensions and the auth schema and table in the application database': 1,
+    'gpt371.infra.database : Create the application user': 0,
+    'gpt371.infra.database : Create the application database': 0,
+    'gpt371.infra.database : Create the extensions (pgvector)': 0,
+    'gpt371.infra.database : Create the auth schema': 0,
+    'gpt371.infra.database : Create auth.users': 0,
+    # The audit comes from the network read (nothing applied since): no secgroup_check cloud read.
+    'gpt371.infra.network : Audit the security groups from the network read': 1,
+    'gpt371.infra.network : Audit the security groups against the declaration': 0,
     # One read of the network (precheck play, then the deploy's own after the lock); no module call, no re-read.
     'gpt371.infra.network : Read the network, subnets, router and security groups as they are': 2,
     'gpt371.infra.network : Private network': 0,
@@ -445,7 +462,9 @@ def test_secgroup_check_passes_on_the_network_roles_groups(site, tmp_path):
                            '-e', 'network_subnet_cidr=' + site['cidr']],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert 'Audit the security groups against the declaration' in proc.stdout
+    # The check action audits from its own network read (secgroup_audit: secgroup_check's logic and result).
+    assert task_runs(proc.stdout, 'gpt371.infra.network : Audit the security groups from the network read') == 1
+    assert 'security_group:%sdb' % prefix in proc.stdout and 'security_group:%sssh' % prefix in proc.stdout
     assert re.search(r'localhost\s*:\s*ok=\d+\s+changed=0\s+unreachable=0\s+failed=0', proc.stdout)
 
 

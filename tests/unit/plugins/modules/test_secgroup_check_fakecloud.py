@@ -174,3 +174,32 @@ def test_bad_declaration_fails_before_auditing(cloud, monkeypatch):
 def test_needs_groups_or_servers(cloud, monkeypatch):
     out = run(monkeypatch, required_rules=DB_RULES)
     assert out.failed and 'security_groups' in out.result['msg']
+
+
+@pytest.mark.parametrize(('names', 'required', 'threshold'), [
+    (['db', 'xpipe'], DB_RULES, 'high'),
+    (['open'], [], 'high'),
+    (['open', 'db'], DB_RULES + [{'security_group': 'db', 'port': 8080, 'remote_ip_prefix': PRIVATE}], 'none'),
+    (['db'], [{'security_group': 'db', 'port': 22, 'remote_group': 'xpipe'}], 'medium'),
+])
+def test_the_filter_on_one_listing_gives_the_module_s_result(cloud, monkeypatch, names, required, threshold):
+    """secgroup_audit (network role, no second cloud call) and secgroup_check audit the same groups alike."""
+    from ansible_collections.gpt371.infra.plugins.filter.secgroup_audit import secgroup_audit
+    out = run(monkeypatch, security_groups=names, required_rules=required, fail_on_severity=threshold)
+    listing = [{'id': g.id, 'name': g.name, 'security_group_rules': g.security_group_rules}
+               for g in cloud.network.groups]
+    filtered = secgroup_audit(listing, names, required, fail_on_severity=threshold)
+
+    def timeless(result):
+        return dict(result, elapsed_ms=0, checks=[dict(c, elapsed_ms=0) for c in result['checks']])
+    assert timeless(dict((k, v) for k, v in out.result.items() if k not in ('msg', 'invocation', 'failed'))) == \
+        timeless(dict((k, v) for k, v in filtered.items() if k != 'msg'))
+    assert filtered['msg'] == out.result.get('msg', '') and bool(filtered['msg']) == bool(out.failed)
+
+
+def test_the_filter_leaves_a_missing_or_doubled_group_to_the_module(cloud):
+    from ansible_collections.gpt371.infra.plugins.filter.secgroup_audit import secgroup_audit
+    listing = [{'id': g.id, 'name': g.name, 'security_group_rules': g.security_group_rules}
+               for g in cloud.network.groups]
+    assert secgroup_audit(listing, ['nosuch']) is None
+    assert secgroup_audit(listing + [dict(listing[0], id='id-db-2')], ['db']) is None
