@@ -8,16 +8,16 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 name: secgroup_audit
-short_description: The security-group audit of secgroup_check, from groups already read
+short_description: The security-group audit of secgroup_check, made from groups already read
 version_added: 0.1.0
 author:
   - gpt371.infra maintainers (@gpt371)
 description:
   - Takes the security groups one listing returned (M(gpt371.infra.network_state)'s C(security_groups), each with
     its C(security_group_rules)) and audits the groups O(names) as M(gpt371.infra.secgroup_check) audits them with
-    C(security_groups), on the same rule logic: required rules missing, sensitive ports open to the world, rules
-    wider than declared.
-  - Returns secgroup_check's result (C(changed), C(ok), C(findings), C(checks), C(elapsed_ms): the time of the
+    C(security_groups), on the same rule logic (required rules missing, sensitive ports open to the world, rules
+    wider than declared).
+  - Returns secgroup_check's result (C(changed), C(ok), C(findings), C(checks), C(elapsed_ms), the time of the
     audit itself) plus C(msg), its failure message when a finding reaches O(fail_on_severity) (empty otherwise);
     or C(none) when a name is not exactly one group of the listing, so the caller runs the module against the
     cloud.
