@@ -25,9 +25,17 @@ except ImportError:  # pragma: no cover - the lookup then names the library as t
     HAS_CRYPTOGRAPHY = False
 
 
-def _mode_reason(path, mode):
-    found = stat.S_IMODE(os.stat(path).st_mode)
-    return [] if found == mode else ['%s has mode %04o, wanted %04o' % (path, found, mode)]
+def attribute_reasons(path, mode, uid=None, gid=None):
+    """Why a file's mode, and its owner and group when given (uid, gid), are not the wanted ones; [] when they are."""
+    found = os.stat(path)
+    reasons = []
+    if stat.S_IMODE(found.st_mode) != mode:
+        reasons.append('%s has mode %04o, wanted %04o' % (path, stat.S_IMODE(found.st_mode), mode))
+    if uid is not None and found.st_uid != uid:
+        reasons.append('%s is owned by uid %d, wanted %d' % (path, found.st_uid, uid))
+    if gid is not None and found.st_gid != gid:
+        reasons.append('%s has group gid %d, wanted %d' % (path, found.st_gid, gid))
+    return reasons
 
 
 def _read(path):
@@ -81,7 +89,7 @@ def _issued_reasons(directory, ca_cert_file, common_name, sans):
     for path in (key_path, cert_path):
         if not os.path.isfile(path):
             return ['%s is missing' % path]
-    reasons = _mode_reason(key_path, 0o600) + _mode_reason(cert_path, 0o644)
+    reasons = attribute_reasons(key_path, 0o600) + attribute_reasons(cert_path, 0o644)
     ca = x509.load_pem_x509_certificate(_read(ca_cert_file))
     return reasons + pair_reasons(key_path, cert_path, 'secp256r1', common_name, sans, ca,
                                   'the CA %s' % ca_cert_file)
@@ -93,11 +101,11 @@ def reasons(directory, ca_cert_file, ca_key_file='', common_name='', sans=()):
         return ['the Python library cryptography is missing on the controller']
     if not os.path.isdir(directory):
         return ['%s is missing' % directory]
-    found = _mode_reason(directory, 0o700)
+    found = attribute_reasons(directory, 0o700)
     ca_copy = os.path.join(directory, 'ca.pem')
     if not os.path.isfile(ca_copy):
         return found + ['%s is missing' % ca_copy]
-    found += _mode_reason(ca_copy, 0o644)
+    found += attribute_reasons(ca_copy, 0o644)
     if _read(ca_copy) != _read(ca_cert_file):
         found.append('%s differs from %s' % (ca_copy, ca_cert_file))
     if ca_key_file:

@@ -98,16 +98,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-
-def octal(module, name):
-    value = module.params[name]
-    try:
-        mode = int(value, 8)
-    except ValueError:
-        mode = -1
-    if not 0 <= mode <= 0o7777:
-        module.fail_json(msg='secret_file: %s must be an octal mode such as 0600 (got %r)' % (name, value))
-    return mode
+from ansible_collections.gpt371.infra.plugins.module_utils._file_modes import octal_mode
 
 
 def attributes(module, path, mode):
@@ -146,7 +137,8 @@ def main():
         },
         supports_check_mode=True)
     path = module.params['path']
-    mode, directory_mode = octal(module, 'mode'), octal(module, 'directory_mode')
+    mode = octal_mode(module, 'mode', 'secret_file')
+    directory_mode = octal_mode(module, 'directory_mode', 'secret_file')
     directory = os.path.dirname(path) or '.'
     wanted = module.params['content'].encode('utf-8')
 

@@ -117,29 +117,18 @@ reasons:
 import grp
 import os
 import pwd
-import stat
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gpt371.infra.plugins.module_utils import _issued_files
+from ansible_collections.gpt371.infra.plugins.module_utils._file_modes import octal_mode
 
 try:
     from cryptography import x509
     CRYPTOGRAPHY_ERROR = None
 except ImportError:
     CRYPTOGRAPHY_ERROR = traceback.format_exc()
-
-
-def octal(module, name):
-    value = module.params[name]
-    try:
-        mode = int(value, 8)
-    except ValueError:
-        mode = -1
-    if not 0 <= mode <= 0o7777:
-        module.fail_json(msg='tls_files_state: %s must be an octal mode such as 0600 (got %r)' % (name, value))
-    return mode
 
 
 def wanted_ids(module):
@@ -157,29 +146,17 @@ def wanted_ids(module):
     return tuple(ids)
 
 
-def attribute_reasons(path, mode, uid, gid):
-    found = os.stat(path)
-    reasons = []
-    if stat.S_IMODE(found.st_mode) != mode:
-        reasons.append('%s has mode %04o, wanted %04o' % (path, stat.S_IMODE(found.st_mode), mode))
-    if uid is not None and found.st_uid != uid:
-        reasons.append('%s is owned by uid %d, wanted %d' % (path, found.st_uid, uid))
-    if gid is not None and found.st_gid != gid:
-        reasons.append('%s has group gid %d, wanted %d' % (path, found.st_gid, gid))
-    return reasons
-
-
-def reasons(module, ca, uid, gid):
+def reasons(module, modes, ca, uid, gid):
     p = module.params
     directory = p['directory']
     if not os.path.isdir(directory):
         return ['%s is missing' % directory]
-    found = attribute_reasons(directory, octal(module, 'directory_mode'), uid, gid)
+    found = _issued_files.attribute_reasons(directory, modes['directory_mode'], uid, gid)
     key, cert = os.path.join(directory, p['key']), os.path.join(directory, p['cert'])
     for path, option in ((key, 'key_mode'), (cert, 'cert_mode')):
         if not os.path.isfile(path):
             return found + ['%s is missing' % path]
-        found += attribute_reasons(path, octal(module, option), uid, gid)
+        found += _issued_files.attribute_reasons(path, modes[option], uid, gid)
     try:
         found += _issued_files.pair_reasons(key, cert, p['key_curve'], p['common_name'], p['subject_alt_names'], ca)
     except (ValueError, TypeError) as exc:  # a file that does not parse (or an encrypted key): the modules replace it
@@ -207,8 +184,8 @@ def main():
     if CRYPTOGRAPHY_ERROR:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_ERROR)
     # Bad input fails naming its option before anything is read.
-    for name in ('directory_mode', 'key_mode', 'cert_mode'):
-        octal(module, name)
+    modes = dict((name, octal_mode(module, name, 'tls_files_state'))
+                 for name in ('directory_mode', 'key_mode', 'cert_mode'))
     uid, gid = wanted_ids(module)
     ca = None
     if module.params['ca_cert'].strip():
@@ -217,7 +194,7 @@ def main():
         except ValueError as exc:
             module.fail_json(msg='tls_files_state: ca_cert is not a PEM certificate (%s): give the CA certificate '
                                  "file's text, for example lookup('ansible.builtin.file', path)" % exc)
-    module.exit_json(changed=False, reasons=reasons(module, ca, uid, gid))
+    module.exit_json(changed=False, reasons=reasons(module, modes, ca, uid, gid))
 
 
 if __name__ == '__main__':
