@@ -73,7 +73,9 @@ _value:
       through a bastion, an C(ssh -W) C(ProxyCommand) that needs no C(ssh -F) file), C(gpt371_bastion) and, with
       O(access=bastion), C(ansible_ssh_retries) (the bastion's sshd drops connections beyond its C(MaxStartups)
       when many hosts connect at once, so a dropped one is tried again)),
-      C(groups) (group to host names), C(not_active) (name, status, fault) and C(errors) (empty when usable).
+      C(groups) (group to host names), C(not_active) (name, status, fault), C(errors) (empty when usable) and
+      C(host_keys) (per host C(name), C(id), C(addresses) and C(launched_at), what gpt371.infra.server_host_keys
+      pins).
   type: dict
 '''
 

@@ -63,15 +63,16 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
                        ssh_args='', key_file='', known_hosts_file='', host_key_checking=True):
     """The deployment's servers as inventory hosts.
 
-    Returns {'hosts': {name: hostvars}, 'groups': {group: [names]}, 'not_active': [{name, status, fault}],
-    'errors': [message], 'host_keys': [{name, id, addresses}]} (host_keys: what gpt371.infra.server_host_keys
-    pins, every address of each host). Only ACTIVE marked servers become hosts. With access 'bastion' the server of
-    bastion_group that has a floating IP is reached at that address and every other host through it
-    (an ssh -W ProxyCommand that carries key_file and the host key policy itself, module_utils/_ssh_access.py);
-    'floating_ip' reaches each host at its own floating IP; 'fixed_ip' at its private address. Every host's
-    ansible_ssh_common_args pins its host key in known_hosts_file (StrictHostKeyChecking=yes), unless
-    host_key_checking is false; key_file (optional: ssh-agent otherwise) becomes ansible_ssh_private_key_file.
-    With access 'bastion', every host also gets ansible_ssh_retries (BASTION_SSH_RETRIES).
+    Returns {'hosts': {name: hostvars}, 'groups': {group: [names]}, 'not_active': [{name, status, fault}], 'errors':
+    [message], 'host_keys': [{name, id, addresses, launched_at}]} (host_keys: what gpt371.infra.server_host_keys
+    pins, every address of each host, and when Nova last built its disk). Only ACTIVE marked servers become hosts.
+    With access 'bastion' the server of bastion_group that has a floating IP is reached at that address and every
+    other host through it (an ssh -W ProxyCommand that carries key_file and the host key policy itself,
+    module_utils/_ssh_access.py); 'floating_ip' reaches each host at its own floating IP; 'fixed_ip' at its private
+    address. Every host's ansible_ssh_common_args pins its host key in known_hosts_file (StrictHostKeyChecking=yes),
+    unless host_key_checking is false; key_file (optional: ssh-agent otherwise) becomes
+    ansible_ssh_private_key_file. With access 'bastion', every host also gets ansible_ssh_retries
+    (BASTION_SSH_RETRIES).
     """
     if access not in ACCESS_MODES:
         return {'hosts': {}, 'groups': {}, 'not_active': [], 'host_keys': [],
@@ -122,9 +123,11 @@ def hosts_from_servers(servers, deployment, access='bastion', bastion_group='cor
         hosts[name] = hostvars
         for group in groups_of(server):
             groups.setdefault(group, []).append(name)
+    launched = dict((s['name'], s.get('launched_at') or '') for s in active)
     host_keys = [{'name': name, 'id': hostvars['gpt371_server_id'],
                   'addresses': sorted(set(a for a in (hostvars['ansible_host'], hostvars['gpt371_private_v4'],
-                                                      hostvars['gpt371_public_v4']) if a))}
+                                                      hostvars['gpt371_public_v4']) if a)),
+                  'launched_at': launched[name]}
                  for name, hostvars in sorted(hosts.items())]
     return {'hosts': hosts, 'groups': groups, 'not_active': not_active, 'errors': errors, 'host_keys': host_keys}
 

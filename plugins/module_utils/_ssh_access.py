@@ -30,8 +30,10 @@ BEGIN_KEYS = '-----BEGIN SSH HOST KEY KEYS-----'
 END_KEYS = '-----END SSH HOST KEY KEYS-----'
 KEY_TYPES = ('ssh-ed25519', 'ssh-rsa', 'ssh-dss', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384',
              'ecdsa-sha2-nistp521', 'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com')
-# The comment on every line this collection writes: which server the key was read from.
+# The comment on every line this collection writes: which server the key was read from, and when Nova last
+# (re)built its disk (launched_at: set at build, rebuild, evacuate, resize, unshelve, rescue; not by stop/start).
 COMMENT_PREFIX = 'gpt371:'
+LAUNCHED = 'launched='
 ACCEPT_OPTION = 'instances_accept_new_host_keys'
 
 
@@ -130,10 +132,37 @@ def parse_known_hosts(text):
 
 
 def _server_id_of(comment):
-    """The server ID of a comment this collection wrote (gpt371:<name>:<id>), else ''."""
-    if comment.startswith(COMMENT_PREFIX):
-        return comment.split(':')[-1]
+    """The server ID of a comment this collection wrote (gpt371:<name>:<id>[ launched=<time>]), else ''."""
+    words = comment.split()
+    if words and words[0].startswith(COMMENT_PREFIX):
+        return words[0].split(':')[-1]
     return ''
+
+
+def pin_comment(server):
+    """The comment of the lines pinned for server ({name, id, launched_at})."""
+    comment = '%s%s:%s' % (COMMENT_PREFIX, server.get('name') or '', server.get('id') or '')
+    if server.get('launched_at'):
+        comment += ' %s%s' % (LAUNCHED, server['launched_at'])
+    return comment
+
+
+def keys_to_read(existing_text, servers):
+    """The servers whose console must be read: all but those pinned for every address by a line this collection
+    wrote for the same server ID and the same launched_at (its disk, and so its host keys, are the ones pinned).
+
+    A server without launched_at (a cloud that hides it) is always read, as a rebuilt server would be."""
+    entries = parse_known_hosts(existing_text)
+    todo = []
+    for server in servers or []:
+        comment = pin_comment(server)
+        current = bool(server.get('launched_at')) and bool(server.get('addresses'))
+        for address in server.get('addresses') or []:
+            comments = [e['comment'] for e in entries if address in e['hosts']]
+            current = current and bool(comments) and all(c == comment for c in comments)
+        if not current:
+            todo.append(server)
+    return todo
 
 
 ACCEPT_HINT = 're-run with -e %s=true (the role then pins the key the console shows)' % ACCEPT_OPTION
@@ -150,10 +179,12 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
                      accept_hint=ACCEPT_HINT):
     """The known_hosts file after pinning the console keys of servers, and what differs.
 
-    servers: [{'name', 'id', 'addresses': [...], 'keys': [(type, base64)]}] (a server with no keys is skipped).
-    An address whose pinned keys differ from its server's console keys is a mismatch: it fails the run unless
-    accept_new, which replaces them. Lines of forget_ids (servers this run deleted) are dropped; every other line
-    (the user's own, other servers') is kept. accept_hint: how the caller's user accepts a new key.
+    servers: [{'name', 'id', 'addresses': [...], 'keys': [(type, base64)], 'launched_at'}] (a server with no keys is
+    skipped; launched_at is optional). An address whose pinned keys differ from its server's console keys is a
+    mismatch: it fails the run unless accept_new, which replaces them. Matching keys pinned with another comment are
+    written again with the server's (so keys_to_read knows them), when the server has a launched_at. Lines of
+    forget_ids (servers this run deleted) are dropped; every other line (the user's own, other servers') is kept.
+    accept_hint: how the caller's user accepts a new key.
     Returns {'text', 'changed', 'added': [address], 'replaced': [address], 'mismatches': [{name, id, address,
     pinned, console, message}]}.
     """
@@ -166,10 +197,14 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
         keys = [tuple(k) for k in server.get('keys') or []]
         if not keys:
             continue
-        comment = '%s%s:%s' % (COMMENT_PREFIX, server.get('name') or '', server.get('id') or '')
+        comment = pin_comment(server)
         for address in [a for a in server.get('addresses') or [] if a]:
             pinned = sorted(set((e['type'], e['key']) for e in entries if address in e['hosts']))
             if pinned and set(pinned) == set(keys):
+                if server.get('launched_at') and any(e['comment'] != comment for e in entries
+                                                     if address in e['hosts']):
+                    drop_addresses.add(address)  # the same keys, now with the launch they were read after
+                    new_lines += ['%s %s %s %s' % (address, t, k, comment) for t, k in keys]
                 continue
             if pinned and not accept_new:
                 message = ('host key of %s (server %s, id %s) differs from the one pinned in %s: the console log '

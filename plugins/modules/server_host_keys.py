@@ -47,6 +47,12 @@ options:
         type: list
         elements: str
         required: true
+      launched_at:
+        description:
+          - When Nova last built the server's disk (its C(launched_at)), written into the comment of its lines, so
+            that a later run reads only the consoles of servers built since (filter gpt371.infra.host_keys_to_read).
+          - Keys already pinned with another comment are written again with this one (the same keys).
+        type: str
   known_hosts_file:
     description: The known_hosts file (created with mode 0600, its directory 0700, when missing).
     type: path
@@ -127,6 +133,7 @@ class ServerHostKeysModule(OpenStackModule):
             name=dict(type='str', required=True),
             id=dict(type='str'),
             addresses=dict(type='list', elements='str', required=True),
+            launched_at=dict(type='str'),
         )),
         known_hosts_file=dict(type='path', required=True),
         accept_new=dict(type='bool', default=False),

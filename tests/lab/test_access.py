@@ -114,8 +114,8 @@ def test_site_yml_through_the_bastion_with_fixed_ips_unreachable(access, conn):
     with open(known_hosts_path(access), encoding='utf-8') as handle:
         pinned = handle.read()
     for server in list(servers.values()) + [core]:
-        assert re.search(r'^%s ssh-ed25519 \S+ gpt371:%s:%s$' % (re.escape(fixed_ip(server)), server.name, server.id),
-                         pinned, re.M), pinned
+        assert re.search(r'^%s ssh-ed25519 \S+ gpt371:%s:%s launched=%s$' % (
+            re.escape(fixed_ip(server)), server.name, server.id, re.escape(server.launched_at)), pinned, re.M), pinned
     assert not os.path.exists(os.path.join(OUTPUTS, access['name'] + '_ssh_config'))
     ready = seconds_between(output, 'instances : Servers', 'instances : Wait for SSH on the servers this run brought up')
     print('strict mode: site.yml first run %.0f s; create -> SSH-ready through the bastion %.0f s (%d servers)'

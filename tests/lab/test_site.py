@@ -284,6 +284,8 @@ NOOP_CALLS = {
     # No server was created or started: no SSH connection per host, one after another (the tcp/22 check stays).
     'gpt371.infra.instances : Wait for SSH on the servers this run brought up': 0,
     'gpt371.infra.instances : Wait for tcp/22 on the first hop of every SSH path': 1,
+    # Every server's keys are pinned with the launch they were read after: no console is read again.
+    "gpt371.infra.instances : Pin the servers' SSH host keys from their console logs": 0,
     # One module run per app host for every point.
     'gpt371.infra.verify : Probe every integration point with the deployed .env': 1,
     # One read of the store; no bucket, prefix or rule module call.

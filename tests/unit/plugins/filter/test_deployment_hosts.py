@@ -7,7 +7,7 @@ deployment_hosts = FilterModule().filters()['deployment_hosts']
 
 RECORDS = [  # openstack.cloud.server_info's shape: private_v4 / public_v4 computed by the SDK
     {'name': 'p-core', 'id': 'a', 'status': 'ACTIVE', 'private_v4': '10.0.0.2', 'public_v4': '198.51.100.4',
-     'metadata': {'gpt371_deployment': 'p', 'gpt371_role': 'core', 'gpt371_groups': 'core,app'}},
+     'launched_at': '2026-12-05T10:00:00.000000', 'metadata': {'gpt371_deployment': 'p', 'gpt371_role': 'core', 'gpt371_groups': 'core,app'}},
     {'name': 'p-xpipe', 'id': 'b', 'status': 'ACTIVE', 'private_v4': '10.0.0.3', 'public_v4': '',
      'metadata': {'gpt371_deployment': 'p', 'gpt371_role': 'xpipe', 'gpt371_groups': 'xpipe,app'}},
 ]
@@ -26,8 +26,9 @@ def test_through_the_bastion_with_the_key_pinned_hosts_and_extra_ssh_args():
         '-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/s/p_known_hosts -o ServerAliveInterval=5')
     assert found['hosts']['p-core']['ansible_ssh_private_key_file'] == '/s/p_id'
     assert found['groups']['app'] == ['p-core', 'p-xpipe']
-    assert found['host_keys'] == [{'name': 'p-core', 'id': 'a', 'addresses': ['10.0.0.2', '198.51.100.4']},
-                                  {'name': 'p-xpipe', 'id': 'b', 'addresses': ['10.0.0.3']}]
+    assert found['host_keys'] == [{'name': 'p-core', 'id': 'a', 'addresses': ['10.0.0.2', '198.51.100.4'],
+                                   'launched_at': '2026-12-05T10:00:00.000000'},
+                                  {'name': 'p-xpipe', 'id': 'b', 'addresses': ['10.0.0.3'], 'launched_at': ''}]
 
 
 def test_without_a_key_file_the_hop_uses_the_agent_and_checking_can_be_off():

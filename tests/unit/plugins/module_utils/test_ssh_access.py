@@ -146,3 +146,47 @@ def test_write_known_hosts_is_private_and_atomic(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     sa.write_known_hosts(str(path), '')
     assert path.read_text() == '' and [p.name for p in path.parent.iterdir()] == ['p_known_hosts']
+
+
+LAUNCH = '2026-12-05T10:00:00.000000'
+
+
+def launched(name, sid, addresses, keys, at=LAUNCH):
+    return dict(server(name, sid, addresses, keys), launched_at=at)
+
+
+def test_a_server_pinned_with_its_launch_is_not_read_again_until_nova_builds_its_disk_again():
+    core = launched('p-core', 'id1', ['10.0.0.2', '203.0.113.7'], [ED])
+    xpipe = launched('p-xpipe', 'id2', ['10.0.0.3'], [RSA])
+    assert sa.keys_to_read('', [core, xpipe]) == [core, xpipe]  # nothing pinned yet
+    text = sa.plan_known_hosts('', [core, xpipe])['text']
+    assert '10.0.0.2 %s %s gpt371:p-core:id1 launched=%s' % (ED + (LAUNCH,)) in text.splitlines()
+    assert sa.keys_to_read(text, [core, xpipe]) == []  # a no-op run reads no console
+    rebuilt = dict(xpipe, launched_at='2026-12-05T11:30:00.000000')  # rebuild, evacuate, resize: a new disk
+    assert sa.keys_to_read(text, [core, rebuilt]) == [rebuilt]
+    recreated = dict(xpipe, id='id3')  # a new server at the same address
+    assert sa.keys_to_read(text, [core, recreated]) == [recreated]
+    moved = dict(core, addresses=['10.0.0.2', '203.0.113.8'])  # a new floating IP: not pinned there yet
+    assert sa.keys_to_read(text, [moved]) == [moved]
+    hidden = dict(core, launched_at='')  # a cloud that does not show launched_at: always read
+    assert sa.keys_to_read(text, [hidden]) == [hidden]
+    # The rebuilt server's new key is still a mismatch, named with its fix (the read is what finds it).
+    plan = sa.plan_known_hosts(text, [dict(rebuilt, keys=[ED_NEW])])
+    assert [m['address'] for m in plan['mismatches']] == ['10.0.0.3']
+
+
+def test_keys_pinned_before_launches_were_recorded_are_labelled_once_and_user_lines_still_count():
+    old = sa.plan_known_hosts('# mine\n', [server('p-core', 'id1', ['10.0.0.2'], [ED])])['text']
+    core = launched('p-core', 'id1', ['10.0.0.2'], [ED])
+    assert sa.keys_to_read(old, [core]) == [core]
+    plan = sa.plan_known_hosts(old, [core])
+    assert plan['changed'] and plan['added'] == [] and plan['replaced'] == [] and plan['mismatches'] == []
+    assert plan['text'] == '# mine\n10.0.0.2 %s %s gpt371:p-core:id1 launched=%s\n' % (ED + (LAUNCH,))
+    assert sa.keys_to_read(plan['text'], [core]) == []
+    assert not sa.plan_known_hosts(plan['text'], [core])['changed']
+    # A line of the user's own for the address (no comment of ours) keeps the server read every run.
+    mixed = plan['text'] + '10.0.0.2 %s %s\n' % RSA
+    assert sa.keys_to_read(mixed, [core]) == [core]
+    # Forgetting a deleted server still finds its lines by the ID in the new comment.
+    forgot = sa.plan_known_hosts(plan['text'], [], forget_ids=['id1'])
+    assert forgot['text'] == '# mine\n'
