@@ -17,6 +17,7 @@ import socket
 import tempfile
 
 from ansible_collections.gpt371.infra.plugins.module_utils import _service_env as senv
+from ansible_collections.gpt371.infra.plugins.module_utils._dotenv import DotenvError, parse as parse_dotenv
 from ansible_collections.gpt371.infra.plugins.module_utils._stack_plan import PROJECT_NAME_RE, docker_error
 
 # The service_env module's options (documented there), also checked for host_probes' services point.
@@ -49,14 +50,32 @@ class _Failed(Exception):
         self.cause, self.fix = (cause, fix) if sep else (msg, '')
 
 
+def reader_environment(docker_host=None, environ=None):
+    """The environment the docker CLI runs with (`env -i`: only PATH, HOME and DOCKER_*), which is also what
+    compose resolves a `${VAR}` of the .env with that the file does not set itself."""
+    environ = os.environ if environ is None else environ
+    env = dict((k, environ[k]) for k in _KEEP_ENV if k in environ)
+    env.setdefault('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+    if docker_host:
+        env['DOCKER_HOST'] = docker_host
+    return env
+
+
+def env_from_text(text, docker_host=None):
+    """The .env text as compose reads a service's env_file, read in Python (module_utils/_dotenv, held to compose's
+    reading byte for byte by tests/integration/test_env_parity.py), or None when it does not parse (compose then
+    reads it, and names the line)."""
+    try:
+        return parse_dotenv(text, reader_environment(docker_host))
+    except (DotenvError, TypeError):
+        return None
+
+
 class _Docker(object):
     """The docker CLI, run through `env -i` (only PATH, HOME and DOCKER_*) and `timeout`."""
 
     def __init__(self, module, docker_host, timeout, where):
-        env = dict((k, os.environ[k]) for k in _KEEP_ENV if k in os.environ)
-        env.setdefault('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
-        if docker_host:
-            env['DOCKER_HOST'] = docker_host
+        env = reader_environment(docker_host)
         self.prefix = [module.get_bin_path('env', required=True), '-i'] + ['%s=%s' % kv for kv in sorted(env.items())]
         limit = module.get_bin_path('timeout')  # coreutils
         if limit:
@@ -133,8 +152,9 @@ def read_definition(docker, project, inspect, warn):
     return senv.config_environments(out), files
 
 
-def run(module, params):
-    """The comparison for ``params`` (the module's options): the result, or _Failed."""
+def run(module, params, env=None):
+    """The comparison for ``params`` (the module's options): the result, or _Failed. ``env``: the .env already
+    read (env_from_text) by a caller that holds its text, so compose is not run to read it again."""
     where = params['host_name'] or socket.gethostname()
     project = params['project']
     errors = []
@@ -171,7 +191,8 @@ def run(module, params):
                           % (', '.join(unknown), project, where, ', '.join(sorted(k for k in known if k))),
                           'not_found')
 
-    env = read_env(docker, env_file)
+    if env is None:
+        env = read_env(docker, env_file)
     docker.masked = list(env.values())
     defined, files = read_definition(docker, project, inspect, module.warn)
     result = senv.compare(env, inspect, params['keys'], where, defined=defined, services=params['services'],
@@ -186,11 +207,11 @@ def run(module, params):
     return result
 
 
-def result_of(module, params):
+def result_of(module, params, env=None):
     """(result, failed): the module's result for ``params``; ``failed`` when it fails whatever fail_on_error says
     (engine, input and .env errors), the result then carrying the cause and the fix."""
     try:
-        return run(module, params), False
+        return run(module, params, env), False
     except _Failed as exc:
         return dict(changed=False, ok=False, services=[], failures=[exc.msg], checked_keys=[], definition=[],
                     checks=[], env_file=params['env_file'] or '', reason=exc.reason, cause=exc.cause, fix=exc.fix,

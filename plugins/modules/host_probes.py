@@ -76,6 +76,9 @@ options:
   services:
     description:
       - Options of M(gpt371.infra.service_env) for the V(services) point; C(project) is required with that point.
+      - When the point compares the containers with O(env_file) itself, the file read here serves it too (read with
+        the environment the docker CLI gets, by the same reader as the C(gpt371.infra.dotenv) filter, which reads
+        every C(.env) byte for byte as compose does); a C(.env) of its own is read by compose.
     type: dict
     default: {}
   host_name:
@@ -198,7 +201,8 @@ from ansible_collections.gpt371.infra.plugins.module_utils._probe import elapsed
 from ansible_collections.gpt371.infra.plugins.module_utils._pg_probe import HAS_PSYCOPG2, PgProbe
 from ansible_collections.gpt371.infra.plugins.module_utils._s3_probe import S3Probe
 from ansible_collections.gpt371.infra.plugins.module_utils._service_env_check import (
-    ARGUMENT_SPEC as SERVICES_SPEC, REQUIRED_ONE_OF as SERVICES_REQUIRED_ONE_OF, result_of as services_result)
+    ARGUMENT_SPEC as SERVICES_SPEC, REQUIRED_ONE_OF as SERVICES_REQUIRED_ONE_OF, env_from_text,
+    result_of as services_result)
 from ansible_collections.gpt371.infra.plugins.module_utils._xpipe_probe import XpipeHealth
 
 POINTS = ('database', 'storage', 'xpipe', 'services')
@@ -221,9 +225,10 @@ class InputError(Exception):
 
 
 def read_env(module):
+    """(values, path, text) of the .env: the ``env`` option (no path or text), else env_file as compose reads it."""
     p = module.params
     if p['env'] is not None:
-        return dict((k, to_text(v)) for k, v in p['env'].items() if v is not None), ''
+        return dict((k, to_text(v)) for k, v in p['env'].items() if v is not None), '', None
     path = p['env_file']
     try:
         with open(path, 'rb') as handle:
@@ -235,7 +240,7 @@ def read_env(module):
         raise InputError('the .env %s on %s is not UTF-8 text: write it again with the app_env role' % (
             path, where(module)))
     try:
-        return parse(text, {}), path
+        return parse(text, {}), path, text
     except DotenvError as exc:
         raise InputError('the .env %s on %s does not parse: %s' % (path, where(module), exc))
 
@@ -262,8 +267,9 @@ def probe_values(point, options, env):
                 api_key=env.get('XPIPE_API_KEY') or None)
 
 
-def build_probes(module, env, points):
-    """[(point, callable returning the result)] for the points to run; their secrets added to no_log_values."""
+def build_probes(module, env, points, env_text=None):
+    """[(point, callable returning the result)] for the points to run; their secrets added to no_log_values.
+    env_text: the text of env_file, which the services point then reads in Python instead of through compose."""
     p = module.params
     shared = dict(retries=p['retries'], delay=p['delay'], timeout=p['timeout'], fail_on_error=False)
     runs = []
@@ -291,7 +297,12 @@ def build_probes(module, env, points):
             dict((k, v) for k, v in given.items() if v is not None))
         if checked.error_messages:
             raise InputError('services: %s' % '; '.join(checked.error_messages))
-        runs.append(('services', lambda params=checked.validated_parameters: services_result(module, params)[0]))
+        params = checked.validated_parameters
+        # The file this module read (not one the services option names): read once more, with the environment the
+        # docker CLI gets, in Python rather than by a `docker compose config` run of its own.
+        env_read = env_from_text(env_text, params.get('docker_host')) if (
+            env_text is not None and params.get('env_file') == p['env_file']) else None
+        runs.append(('services', lambda: services_result(module, params, env_read)[0]))
     return runs
 
 
@@ -353,11 +364,11 @@ def main():
     p = module.params
     points = [point for point in POINTS if point in p['points']]
     try:
-        env, env_file = read_env(module)
+        env, env_file, env_text = read_env(module)
         module.no_log_values.update(v for k, v in env.items() if SECRET_KEY_RE.search(k) and v)
         missing = sorted(set(k for point in points for k in REQUIRED_KEYS[point] if not env.get(k)))
         runnable = [point for point in points if not set(REQUIRED_KEYS[point]) & set(missing)]
-        runs = build_probes(module, env, runnable)
+        runs = build_probes(module, env, runnable, env_text)
     except InputError as exc:
         module.fail_json(msg=str(exc), ok=False, probes={}, env_missing=[], env_mismatch=None, agent_count=None,
                          missing_libraries=[])

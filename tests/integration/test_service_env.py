@@ -16,6 +16,7 @@ named gpt371-senv-* and removed by id at the end.
 """
 import json
 import os
+import shutil
 import time
 import uuid
 
@@ -264,3 +265,78 @@ def test_reference_stack_agents_run_with_the_env(tmp_path, run_playbook, project
             'STORAGE_SECRET_KEY, XPIPE_HOST (containers %s-agent-service-1, %s-agent-service-2): its compose '
             'definition does not give it the .env: add `env_file: .env` to service agent-service and recreate it'
             % (project.name, project.name)]
+
+
+PROBES_PLAYBOOK = """\
+- name: The services point of host_probes and service_env on the same project
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: service_env (reads the .env through compose)
+      gpt371.infra.service_env:
+        project: "{{ senv_project }}"
+        project_dir: "{{ senv_dir }}"
+        host_name: app-1
+        fail_on_error: false
+      environment:
+        PATH: "{{ senv_shims }}/module:{{ lookup('ansible.builtin.env', 'PATH') }}"
+      register: senv_module
+
+    - name: host_probes, services point (the .env it read serves the point)
+      gpt371.infra.host_probes:
+        env_file: "{{ senv_dir }}/.env"
+        points: [services]
+        host_name: app-1
+        services:
+          project: "{{ senv_project }}"
+          project_dir: "{{ senv_dir }}"
+      environment:
+        PATH: "{{ senv_shims }}/probes:{{ lookup('ansible.builtin.env', 'PATH') }}"
+      register: senv_probes
+
+    - name: Record the results
+      ansible.builtin.copy:
+        content: "{{ {'module': senv_module, 'probes': senv_probes} | to_json }}"
+        dest: "{{ senv_out }}"
+        mode: "0600"
+"""
+
+
+def test_host_probes_services_point_finds_what_service_env_finds_without_a_compose_read_of_the_env(
+        tmp_path, run_playbook, projects):
+    project = Project(tmp_path / 'app', COMPOSE)
+    projects.append(project)
+    project.write_env(OLD_SECRET)
+    project.up('worker')
+    time.sleep(1.2)
+    project.write_env(NEW_SECRET)
+    project.up('api', 'agent')
+    # A docker in front of the real one that logs each call (the modules run it under `env -i`, PATH kept).
+    real = shutil.which('docker')
+    for name in ('module', 'probes'):
+        shim = tmp_path / 'shims' / name
+        shim.mkdir(parents=True)
+        (shim / 'docker').write_text('#!/bin/sh\necho "$*" >> %s/calls.log\nexec %s "$@"\n' % (shim, real))
+        (shim / 'docker').chmod(0o755)
+    (tmp_path / 'play.yml').write_text(PROBES_PLAYBOOK)
+    out_file = tmp_path / 'out.json'
+    result = run_playbook(str(tmp_path / 'play.yml'), verbosity=3, extra_vars={
+        'senv_project': project.name, 'senv_dir': project.dir, 'senv_out': str(out_file),
+        'senv_shims': str(tmp_path / 'shims')})
+    assert result.returncode == 0, result.output[-4000:]
+    for secret in SECRETS:
+        assert secret not in result.output
+    out = json.loads(out_file.read_text())
+
+    module, point = out['module'], out['probes']['probes']['services']
+    assert module['reason'] == 'env_missing' and len(module['failures']) == 2  # the agent's and the worker's
+    for key in ('ok', 'reason', 'failures', 'checked_keys', 'services', 'definition', 'checks'):
+        assert point[key] == module[key], key
+
+    def config_runs(name):
+        calls = (tmp_path / 'shims' / name / 'calls.log').read_text().splitlines()
+        return [c for c in calls if c.startswith('compose ') and c.endswith(' config --format json')]
+
+    assert len(config_runs('module')) == 2  # the .env through a reader project, then the project's definition
+    assert [c for c in config_runs('probes') if ' -p %s ' % project.name in c] == config_runs('probes')
+    assert len(config_runs('probes')) == 1  # the definition only

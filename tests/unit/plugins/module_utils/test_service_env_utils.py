@@ -224,3 +224,18 @@ def test_project_files_from_the_labels():
 def test_created_epoch(created, epoch):
     got = senv.created_epoch(created)
     assert got == (None if epoch is None else pytest.approx(epoch, abs=1e-6))
+
+
+def test_the_env_read_in_python_resolves_with_the_docker_clis_environment_only():
+    from ansible_collections.gpt371.infra.plugins.module_utils import _service_env_check as check
+
+    environ = {'PATH': '/bin', 'HOME': '/root', 'DOCKER_CONFIG': '/cfg', 'DB_PASSWORD': 'from-the-shell'}
+    kept = check.reader_environment('unix:///run/other.sock', environ)
+    assert kept == {'PATH': '/bin', 'HOME': '/root', 'DOCKER_CONFIG': '/cfg', 'DOCKER_HOST': 'unix:///run/other.sock'}
+    assert check.reader_environment(None, {})['PATH'].startswith('/usr/local/sbin:')
+    text = 'DB_HOST=db\nDB_URL=postgres://${DB_HOST}/x\nDB_PASSWORD=${DB_PASSWORD:-none}\nP=$$x\n'
+    env = check.env_from_text(text)
+    # The shell's DB_PASSWORD never reaches compose (`env -i`): neither here.
+    assert env == {'DB_HOST': 'db', 'DB_URL': 'postgres://db/x', 'DB_PASSWORD': 'none', 'P': '$x'}
+    assert check.env_from_text('KEY="unterminated\n') is None  # compose reads it then, and names the line
+    assert check.env_from_text(None) is None
