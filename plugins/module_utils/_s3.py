@@ -241,16 +241,19 @@ class S3Client:
             host = '%s:%s' % (host, self.port)
         return host
 
-    def call(self, method, bucket, key='', query=(), body=b'', timeout=None):
-        """(status, headers, body) of a 2xx answer; S3Error for any other."""
+    def call(self, method, bucket, key='', query=(), body=b'', timeout=None, headers=None):
+        """(status, headers, body) of a 2xx answer; S3Error for any other. ``headers``: more request headers, not
+        signed (conditions such as If-None-Match, a Content-Type)."""
         # No bucket: the service itself (ListBuckets), '/' in either addressing style.
         path = self.base + ('/%s' % bucket if self.path_style and bucket else '') + '/' + key
         path = _uri_encode(path)
         host = self._host(bucket)
+        extra = dict((k.lower(), v) for k, v in (headers or {}).items())
         headers = sigv4_headers(method, host, path, query, hashlib.sha256(body).hexdigest(), self.access_key,
                                 self.secret_key, self.region, self.token)
         if body:
             headers['content-type'] = 'application/octet-stream'
+        headers.update(extra)
         target = path + ('?' + '&'.join('%s=%s' % (_uri_encode(k, False), _uri_encode(v, False))
                                         for k, v in query) if query else '')
         conn = self.connections.get(host)

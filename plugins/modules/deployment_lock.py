@@ -50,11 +50,13 @@ notes:
     C(DELETE) (S3 general purpose buckets before 2025, older Ceph RGW) leaves a window of one round trip between
     the read that showed our token and the delete, in which another run could take over an expired lock and lose
     it again; keep O(ttl) longer than the longest run to avoid it.
-  - Every call to the store is one try (botocore's retries are off) bounded by O(request_timeout) and by what is
+  - Every call to the store is one try (no retries underneath) bounded by O(request_timeout) and by what is
     left of O(wait_timeout) once the task waits (at least half a second to connect and half to read), and no
     look at the lock starts that would end after O(wait_timeout), so a failed wait ends within O(wait_timeout)
     plus one second (in the tests, within 0.3 s of it).
   - No credential and no other run's token is ever returned or logged.
+  - The module signs its requests itself (AWS Signature Version 4, the probes' S3 client) on the Python standard
+    library, over one connection per run, so it needs no boto3 on the controller.
 options:
   access_key:
     description: Access key id. Falls back to E(STORAGE_ACCESS_KEY), then E(AWS_ACCESS_KEY_ID).
@@ -154,8 +156,6 @@ attributes:
   check_mode:
     support: full
     description: Reads the lock and reports RV(action); writes nothing and does not wait.
-requirements:
-  - boto3 and botocore on the host that runs the module (the controller)
 seealso:
   - module: gpt371.infra.s3_probe
 '''
@@ -262,25 +262,21 @@ import getpass
 import os
 import socket
 import time
-import traceback
 import uuid
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
 from ansible_collections.gpt371.infra.plugins.module_utils._lock import (
     LockError, Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, iso, job_id_from, lock_key,
     make_record, owner_name, parse_record, refuse_error, request_budget, next_sleep, store_error, validate)
-from ansible_collections.gpt371.infra.plugins.module_utils._s3 import bucket_name_problem, endpoint_problem
-
-try:
-    import boto3
-    from botocore.config import Config
-    from botocore import exceptions as boto_exc
-    HAS_BOTO3, BOTO3_ERROR = True, None
-except ImportError:
-    HAS_BOTO3, BOTO3_ERROR = False, traceback.format_exc()
+from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
+    S3Client, S3Error, bucket_name_problem, endpoint_problem)
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context
 
 SETTLE = 0.25          # seconds between a won write and the read that confirms it (see the notes)
 CONFLICT = ('PreconditionFailed', '412', 'ConditionalRequestConflict', '409')
+JSON = 'application/json'
 MISSING = ('NoSuchKey', '404', 'NotFound')
 
 
@@ -345,7 +341,7 @@ class DeploymentLock:
         self.endpoint = p['endpoint_url'] or 'AWS S3'
         self.start = time.monotonic()
         self.deadline = self.start + p['wait_timeout']
-        self.clients = {}
+        self.store = None
         self.waiting = False
         self.waited = 0.0
         self.result = dict(changed=False, deployment=p['deployment'], bucket=p['bucket'], key=self.key,
@@ -354,63 +350,56 @@ class DeploymentLock:
     # -- the store --------------------------------------------------------------------------------
 
     def client(self):
-        """A client whose timeouts fit what is left of the wait (one per distinct budget)."""
-        p = self.p
-        budget = p['request_timeout']
-        if self.waiting:  # from the first wait on, no call may outlast the deadline by more than a second
-            budget = round(request_budget(self.deadline - time.monotonic(), budget), 1)
-        if budget not in self.clients:
-            style = p['addressing_style']
-            if style == 'auto':
-                style = 'path' if p['endpoint_url'] else 'auto'
-            options = dict(s3={'addressing_style': style}, signature_version='s3v4', connect_timeout=budget,
-                           read_timeout=budget, retries={'max_attempts': 1, 'mode': 'standard'})
-            if 'request_checksum_calculation' in getattr(Config, 'OPTION_DEFAULTS', {}):
-                options.update(request_checksum_calculation='when_required',
-                               response_checksum_validation='when_required')
-            verify = p['ca_cert'] if (p['validate_certs'] and p['ca_cert']) else p['validate_certs']
-            session = boto3.session.Session(
-                aws_access_key_id=p['access_key'], aws_secret_access_key=p['secret_key'],
-                aws_session_token=p['session_token'], region_name=p['region'])
-            self.clients[budget] = session.client('s3', endpoint_url=p['endpoint_url'] or None, verify=verify,
-                                                  config=Config(**options))
-        return self.clients[budget]
+        """The store's client: one connection for every call of this run."""
+        if self.store is None:
+            p = self.p
+            https = urlsplit(p['endpoint_url'] or 'https://s3.amazonaws.com').scheme == 'https'
+            self.store = S3Client(p['endpoint_url'] or None, p['region'], p['access_key'], p['secret_key'],
+                                  p['session_token'], style=p['addressing_style'],
+                                  ssl_context=tls_context(p['validate_certs'], p['ca_cert']) if https else None,
+                                  timeout=p['request_timeout'])
+        return self.store
 
-    def call(self, op, **kwargs):
-        """One call to the store; store and network errors become LockError, lost conditions Conflict."""
+    def budget(self):
+        """The timeout of the next call: from the first wait on, none may outlast the deadline by over a second."""
+        budget = self.p['request_timeout']
+        if self.waiting:
+            budget = round(request_budget(self.deadline - time.monotonic(), budget), 1)
+        return budget
+
+    def call(self, op, method, key='', body=b'', headers=None, query=()):
+        """One call to the store: (headers, body) of its answer; store and network errors become LockError, lost
+        conditions Conflict, a missing object None (get and delete)."""
         try:
-            return getattr(self.client(), op)(Bucket=self.p['bucket'], **kwargs)
-        except boto_exc.ClientError as exc:
-            err = exc.response.get('Error', {})
-            code = str(err.get('Code', exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode', '')))
+            _status, answer, data = self.client().call(method, self.p['bucket'], key, query=query, body=body,
+                                                       timeout=self.budget(), headers=headers)
+            return answer, data
+        except S3Error as exc:
+            code = str(exc.code)
             if code in CONFLICT:
                 raise Conflict(code)
             if code in MISSING and op in ('get_object', 'delete_object'):
                 return None
             if code in MISSING and op == 'head_bucket':  # HEAD has no body: a bare 404 is the bucket
                 code = 'NoSuchBucket'
-            raise store_error(code, err.get('Message', ''), self.p['bucket'], self.p['endpoint_url'], op)
-        except boto_exc.NoCredentialsError:
-            raise LockError('no credentials for the lock store', 'set infra_lock_access_key and'
-                            ' infra_lock_secret_key', option='access_key')
-        except boto_exc.BotoCoreError as exc:
+            raise store_error(code, exc.message, self.p['bucket'], self.p['endpoint_url'], op)
+        except HTTP_ERRORS as exc:
             raise LockError('cannot use the lock store at %s (%s): %s' % (self.endpoint, op, exc),
                             'check infra_lock_endpoint_url (default: storage_endpoint_url) and that the object'
                             ' storage is running and reachable from this controller')
 
     def read(self):
-        answer = self.call('get_object', Key=self.key)
+        answer = self.call('get_object', 'GET', self.key)
         if answer is None:
             return None
-        body = answer['Body'].read()
-        headers = answer.get('ResponseMetadata', {}).get('HTTPHeaders', {})
+        headers, body = answer
         server_now = http_date(headers.get('date')) or datetime.datetime.now(datetime.timezone.utc)
-        modified = answer.get('LastModified') or server_now
-        return Lock(parse_record(body), answer.get('ETag'), modified, server_now, self.p['ttl'])
+        modified = http_date(headers.get('last-modified')) or server_now
+        return Lock(parse_record(body), headers.get('etag'), modified, server_now, self.p['ttl'])
 
     def ensure_bucket(self):
         try:
-            self.call('head_bucket')
+            self.call('head_bucket', 'HEAD')
             return True
         except LockError as exc:
             if exc.code != 'NoSuchBucket':
@@ -418,11 +407,12 @@ class DeploymentLock:
         if self.module.check_mode:
             self.module.warn('bucket %s does not exist; it would be created' % self.p['bucket'])
             return False
-        kwargs = {}
+        body = b''
         if self.p['region'] != 'us-east-1':
-            kwargs['CreateBucketConfiguration'] = {'LocationConstraint': self.p['region']}
+            body = ('<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>'
+                    '%s</LocationConstraint></CreateBucketConfiguration>' % self.p['region']).encode('utf-8')
         try:
-            self.call('create_bucket', **kwargs)
+            self.call('create_bucket', 'PUT', body=body)
         except LockError as exc:
             if exc.code != 'BucketAlreadyOwnedByYou':  # 409 outside us-east-1; AWS us-east-1 answers 200
                 raise
@@ -434,11 +424,12 @@ class DeploymentLock:
         """Write our record: a new object, or in place of ``lock`` (its ETag); Conflict when we lost."""
         body = make_record(self.p['deployment'], self.owner, token, self.p['ttl'], started, self.job_id, renewed,
                            self.process)
-        if lock is None:
-            self.call('put_object', Key=self.key, Body=body, IfNoneMatch='*', ContentType='application/json')
-        else:
-            self.call('put_object', Key=self.key, Body=body, IfMatch=lock.etag, ContentType='application/json')
+        condition = {'If-None-Match': '*'} if lock is None else {'If-Match': lock.etag}
+        self.put(body, condition)
         return body
+
+    def put(self, body, condition):
+        self.call('put_object', 'PUT', self.key, body=body, headers=dict(condition, **{'Content-Type': JSON}))
 
     def confirm(self, token, body):
         """Read back after a pause: the lock is ours only if our token is what the store holds."""
@@ -447,10 +438,10 @@ class DeploymentLock:
         if lock is None or not lock.held_by(token):
             return None
         try:  # a store that accepts this write ignores If-None-Match: no lock there would be exclusive
-            self.call('put_object', Key=self.key, Body=body, IfNoneMatch='*', ContentType='application/json')
+            self.put(body, {'If-None-Match': '*'})
         except Conflict:
             return lock
-        self.call('delete_object', Key=self.key)
+        self.call('delete_object', 'DELETE', self.key)
         raise LockError('the object storage at %s ignores If-None-Match on PUT, so a lock there is not exclusive'
                         ' (a second conditional create of %s succeeded)' % (self.endpoint, self.key),
                         'use an S3 store that honours conditional writes (AWS S3, Ceph RGW, MinIO, moto >= 5) for'
@@ -559,7 +550,7 @@ class DeploymentLock:
                                    % p['deployment'])
                 return self.result
             try:
-                self.call('delete_object', Key=self.key, IfMatch=lock.etag)
+                self.call('delete_object', 'DELETE', self.key, headers={'If-Match': lock.etag})
             except Conflict:
                 continue  # renewed or taken over since we read it: decide again on what is there now
             self.result.update(changed=True, action=action, previous_holder=lock.holder())
@@ -620,8 +611,6 @@ def main():
                             option='ca_cert')
     if problem is not None:
         module.fail_json(msg=problem.msg, option=problem.option, **base)
-    if not HAS_BOTO3:
-        module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_ERROR, **base)
     lock = DeploymentLock(module)
     try:
         result = lock.present() if p['state'] == 'present' else lock.absent()
@@ -632,6 +621,9 @@ def main():
         if exc.option:
             lock.result['option'] = exc.option
         module.fail_json(**lock.result)
+    finally:
+        if lock.store is not None:
+            lock.store.close()
     module.exit_json(**result)
 
 

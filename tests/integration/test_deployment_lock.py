@@ -40,9 +40,11 @@ finally:
 @pytest.fixture(scope='module')
 def store(tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp('lock-s3'))
-    moto = s3.MotoS3(certs.make_pki(os.path.join(workdir, 'pki')), workdir)
+    pki = certs.make_pki(os.path.join(workdir, 'pki'))
+    moto = s3.MotoS3(pki, workdir)
     try:
         info = moto.start()
+        info['ca_cert'] = pki['ca_cert']
         info['client'] = s3.client('s3', info['endpoint'], info['access_key'], info['secret_key'])
         yield info
     finally:
@@ -161,6 +163,19 @@ def test_acquire_renew_release(store, deployment, tmp_path):
 
     again = run_module(tmp_path, module_args(store, deployment, state='absent', token=taken['token']))
     assert again['action'] == 'none' and not again['changed'], again
+
+
+def test_over_tls_the_store_is_verified_with_the_ca_given(store, deployment, tmp_path):
+    https = dict(store, endpoint=store['endpoint_https'])
+    taken = run_module(tmp_path, module_args(https, deployment, ca_cert=store['ca_cert']))
+    assert taken['action'] == 'acquire', taken
+    untrusted = run_module(tmp_path, module_args(https, deployment + '-2'))  # the system CAs do not know the store
+    assert untrusted['failed'] and 'cannot use the lock store at %s' % https['endpoint'] in untrusted['msg']
+    assert 'CERTIFICATE_VERIFY_FAILED' in untrusted['msg'], untrusted['msg']
+    released = run_module(tmp_path, module_args(https, deployment, state='absent', token=taken['token'],
+                                                ca_cert=store['ca_cert']))
+    assert released['action'] == 'release', released
+    assert lock_object(store, deployment) is None and lock_object(store, deployment + '-2') is None
 
 
 def test_many_concurrent_acquirers_exactly_one_wins(store, tmp_path):
