@@ -86,8 +86,9 @@ def _results(registered):
 def drift(missing_packages, audit):
     """What differs on the host from the wanted state, one phrase each, no secret; [] when nothing does.
 
-    audit: cluster (pg_lsclusters output), tls (stat loop), settings (postgresql_set loop in check mode), hba
-    (postgresql_pg_hba in check mode), info (postgresql_info databases/roles), database, user, extensions."""
+    audit: cluster (pg_lsclusters output), tls (stat loop of a supplied pair), tls_reasons (tls_files_state's
+    reasons for a generated pair), settings (postgresql_set loop in check mode), hba (postgresql_pg_hba in check
+    mode), info (postgresql_info databases/roles), database, user, extensions."""
     if missing_packages:
         return ['packages missing: %s' % ', '.join(missing_packages)]
     found = []
@@ -96,6 +97,7 @@ def drift(missing_packages, audit):
     for result in _results(audit.get('tls')):
         if not result.get('stat', {}).get('exists'):
             found.append('TLS file missing: %s' % result.get('item'))
+    found += ['TLS: %s' % reason for reason in audit.get('tls_reasons') or []]
     for result in _results(audit.get('settings')):
         key = (result.get('item') or {}).get('key')
         if result.get('failed'):

@@ -123,3 +123,11 @@ def test_each_object_that_differs_is_named_in_the_role_s_order():
 def test_a_fresh_cluster_needs_every_module():
     fresh = [row for row in _cluster(owner=None) if row['kind'] == 'setting']
     assert plan(fresh, None) == ['user', 'database', 'extensions', 'auth_schema', 'auth_table']
+
+
+def test_drift_names_each_reason_the_tls_read_gives_for_a_generated_pair():
+    reasons = ["/etc/postgresql/17/main/tls/server.key has mode 0640, wanted 0600",
+               "/etc/postgresql/17/main/tls/server.crt is not issued by the CA given"]
+    audit = dict(GOOD_AUDIT, tls={"results": [{"item": "server.crt", "skipped": True}]}, tls_reasons=reasons)
+    assert _pg_config.drift([], audit) == ["TLS: " + r for r in reasons]
+    assert _pg_config.drift([], dict(audit, tls_reasons=[])) == []
