@@ -8,10 +8,13 @@ ansible.posix.profile_tasks; the 15 tasks that took longest are printed for each
 run (target <= 0.15, and the no-op run <= 60 s). --deployment reuses a standing deployment (no first run; it is
 kept). --before REV also runs the no-op with the collection as it was at git revision REV (git archive into a
 temporary collections path), alternating with this tree's on the same deployment, and prints the ratio
-after / before. The lab must be able to come up (lab/lab.sh up).
+after / before, of the wall time and of the controller's CPU time (ansible-playbook and every process it waited
+for: the lab's servers and services are not its children, so this part moves less with their load). The lab must
+be able to come up (lab/lab.sh up).
 """
 import argparse
 import os
+import resource
 import re
 import statistics
 import subprocess
@@ -39,24 +42,30 @@ def collection_at(rev, directory):
     return directory
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def profiled(deployment, *extra, collections=None):
-    """(seconds, output, recap) of one site.yml with profile_tasks on."""
+    """(seconds, controller CPU seconds, output, recap) of one site.yml with profile_tasks on."""
     os.environ.update(ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks', PROFILE_TASKS_TASK_OUTPUT_LIMIT='15',
                       PROFILE_TASKS_SORT_ORDER='descending')
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     code, output, recap = run_playbook('site.yml', deployment, *extra, collections=collections)
-    took = time.monotonic() - started
+    took, cpu = time.monotonic() - started, children_cpu() - cpu
     if code:
         sys.exit('site.yml failed:\n' + output[-4000:])
-    return took, output, recap
+    return took, cpu, output, recap
 
 
 def top_tasks(output):
     return PROFILE_LINE.findall(output.rsplit('=' * 20, 1)[-1])[:15]
 
 
-def show(title, took, output):
-    print('%s: %.0f s (load average %s)' % (title, took, ' '.join(open('/proc/loadavg').read().split()[:3])))
+def show(title, took, output, cpu=None):
+    print('%s: %.0f s%s (load average %s)' % (title, took, '' if cpu is None else ', controller CPU %.1f s' % cpu,
+                                              ' '.join(open('/proc/loadavg').read().split()[:3])))
     for name, seconds in top_tasks(output):
         print('  %7ss  %s' % (seconds, name.strip()))
 
@@ -81,19 +90,21 @@ def main():
     trees = ([('before (%s)' % args.before, collection_at(args.before, older.name))] if older else []) + [
         ('after (this tree)' if older else 'this tree', None)]
     noops = {label: [] for label, _path in trees}
+    cpus = {label: [] for label, _path in trees}
     try:
         if not standing:
-            first, output, _recap = profiled(deployment, agents)
-            show('site.yml, first run (%d agent servers)' % args.agents, first, output)
+            first, cpu, output, _recap = profiled(deployment, agents)
+            show('site.yml, first run (%d agent servers)' % args.agents, first, output, cpu)
         for _ in range(args.runs):
             for label, collections in trees:  # alternating, so both see the same machine
-                took, output, recap = profiled(deployment, agents, collections=collections)
+                took, cpu, output, recap = profiled(deployment, agents, collections=collections)
                 changed = {host: count for host, count in recap.items() if count}
                 if changed:
                     sys.exit('the re-run (%s) changed something: %s' % (label, changed))
                 noops[label].append(took)
+                cpus[label].append(cpu)
                 show('site.yml, no-op re-run, %s (run %d of %d)' % (label, len(noops[label]), args.runs), took,
-                     output)
+                     output, cpu)
     finally:
         if older:
             older.cleanup()
@@ -104,6 +115,9 @@ def main():
     if older:
         before = statistics.median(noops[trees[0][0]])
         print('no-op site.yml before (%s): %.0f s; ratio after / before: %.2f' % (args.before, before, noop / before))
+        cpu_before, cpu_after = (statistics.median(cpus[label]) for label, _path in trees)
+        print('controller CPU of the no-op, median: before %.1f s, after %.1f s; ratio after / before: %.2f'
+              % (cpu_before, cpu_after, cpu_after / cpu_before))
     if first:
         print('ratio no-op / first run: %.2f (target <= 0.15)' % (noop / first))
 
