@@ -31,13 +31,8 @@ options:
     required: true
 requirements:
   - dpkg (Debian and its derivatives)
-attributes:
-  check_mode:
-    description: Runs in check mode, reading the same as in a normal run.
-    support: full
-  diff_mode:
-    description: Returns no diff (it changes nothing).
-    support: none
+extends_documentation_fragment:
+  - gpt371.infra.host_read
 '''
 
 EXAMPLES = r'''

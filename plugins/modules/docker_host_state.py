@@ -114,13 +114,8 @@ options:
     default: 20
 requirements:
   - dpkg (Debian and its derivatives)
-attributes:
-  check_mode:
-    description: Runs in check mode, reading the same as in a normal run.
-    support: full
-  diff_mode:
-    description: Returns no diff (it changes nothing).
-    support: none
+extends_documentation_fragment:
+  - gpt371.infra.host_read
 seealso:
   - module: gpt371.infra.deb_packages_info
 '''

@@ -77,13 +77,8 @@ options:
     default: ''
 requirements:
   - the Python library cryptography on the host (community.crypto's modules need it too)
-attributes:
-  check_mode:
-    description: Runs in check mode, reading the same as in a normal run.
-    support: full
-  diff_mode:
-    description: Returns no diff (it changes nothing).
-    support: none
+extends_documentation_fragment:
+  - gpt371.infra.host_read
 seealso:
   - module: community.crypto.openssl_privatekey
   - module: community.crypto.x509_certificate_pipe
