@@ -147,22 +147,21 @@ def pin_comment(server):
     return comment
 
 
+def _pinned_with(entries, address, comment):
+    """True when address has lines, and every one of them carries comment."""
+    comments = [e['comment'] for e in entries if address in e['hosts']]
+    return bool(comments) and all(c == comment for c in comments)
+
+
 def keys_to_read(existing_text, servers):
     """The servers whose console must be read: all but those pinned for every address by a line this collection
     wrote for the same server ID and the same launched_at (its disk, and so its host keys, are the ones pinned).
 
     A server without launched_at (a cloud that hides it) is always read, as a rebuilt server would be."""
     entries = parse_known_hosts(existing_text)
-    todo = []
-    for server in servers or []:
-        comment = pin_comment(server)
-        current = bool(server.get('launched_at')) and bool(server.get('addresses'))
-        for address in server.get('addresses') or []:
-            comments = [e['comment'] for e in entries if address in e['hosts']]
-            current = current and bool(comments) and all(c == comment for c in comments)
-        if not current:
-            todo.append(server)
-    return todo
+    return [server for server in servers or []
+            if not (server.get('launched_at') and server.get('addresses')
+                    and all(_pinned_with(entries, a, pin_comment(server)) for a in server['addresses']))]
 
 
 ACCEPT_HINT = 're-run with -e %s=true (the role then pins the key the console shows)' % ACCEPT_OPTION
@@ -201,12 +200,10 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
         for address in [a for a in server.get('addresses') or [] if a]:
             pinned = sorted(set((e['type'], e['key']) for e in entries if address in e['hosts']))
             if pinned and set(pinned) == set(keys):
-                if server.get('launched_at') and any(e['comment'] != comment for e in entries
-                                                     if address in e['hosts']):
-                    drop_addresses.add(address)  # the same keys, now with the launch they were read after
-                    new_lines += ['%s %s %s %s' % (address, t, k, comment) for t, k in keys]
-                continue
-            if pinned and not accept_new:
+                # The same keys: written again only to record the launch they were read after.
+                if not server.get('launched_at') or _pinned_with(entries, address, comment):
+                    continue
+            elif pinned and not accept_new:
                 message = ('host key of %s (server %s, id %s) differs from the one pinned in %s: the console log '
                            'shows %s, the file pins %s. If %s was re-created or rebuilt, %s. If not, someone '
                            'may be intercepting the connection: do not accept it.'
@@ -217,7 +214,8 @@ def plan_known_hosts(existing_text, servers, known_hosts_file='known_hosts', acc
                                    'pinned': [' '.join(p) for p in pinned],
                                    'console': [' '.join(k) for k in keys], 'message': message})
                 continue
-            (replaced if pinned else added).append(address)
+            else:
+                (replaced if pinned else added).append(address)
             drop_addresses.add(address)
             new_lines += ['%s %s %s %s' % (address, t, k, comment) for t, k in keys]
     kept = []
