@@ -14,7 +14,6 @@ be able to come up (lab/lab.sh up).
 """
 import argparse
 import os
-import resource
 import re
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
-from lab_playbook import REPO, new_deployment, run_playbook  # noqa: E402
+from lab_playbook import REPO, children_cpu, new_deployment, run_playbook  # noqa: E402
 
 PROFILE_LINE = re.compile(r'^(.+?) -{2,} (\d+\.\d+)s$', re.M)
 
@@ -40,11 +39,6 @@ def collection_at(rev, directory):
     with tarfile.open(archive) as tar:
         tar.extractall(infra, filter='data')
     return directory
-
-
-def children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def profiled(deployment, *extra, collections=None):

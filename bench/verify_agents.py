@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lab'))
 sys.path.insert(0, HERE)
 import lab_playbook  # noqa: E402
 from fresh_provisions import worktree  # noqa: E402
-from lab_playbook import REPO, new_deployment, run_playbook  # noqa: E402
+from lab_playbook import REPO, children_cpu, new_deployment, run_playbook  # noqa: E402
 
 
 def must(result, what):
@@ -49,12 +49,12 @@ def time_verify(deployment, count, trees, runs=int(os.environ.get('GPT371_BENCH_
         for label, tree in trees.items():
             lab_playbook.REPO = tree
             cold_ssh()
-            started, cpu = time.monotonic(), os.times()
+            started, cpu = time.monotonic(), children_cpu()
             result = run_playbook('verify.yml', deployment)
             took = time.monotonic() - started
-            # The controller's own CPU (ansible-playbook, its workers and ssh clients): on a real cloud the hosts'
-            # share of the work runs on their own CPUs, while on the lab it shares these cores.
-            spent = sum(os.times()[2:4]) - sum(cpu[2:4])
+            # The controller's own CPU: on a real cloud the hosts' share of the work runs on their own CPUs, while
+            # on the lab it shares these cores.
+            spent = children_cpu() - cpu
             print('  verify.yml (%s): %.1f s, controller CPU %.1f s' % (label, took, spent), flush=True)
             if label == 'checkout':
                 must(result, 'verify.yml (%s)' % label)

@@ -19,6 +19,13 @@ PLAYBOOK_TIMEOUT = 2400
 SLOW = pytest.mark.skipif(os.environ.get('GPT371_LAB_SLOW') != '1', reason='slow lab test: GPT371_LAB_SLOW=1')
 
 
+def children_cpu():
+    """CPU seconds (user and system) of the processes this one has waited for: timed around a run_playbook, the
+    controller's own share (ansible-playbook, its workers and ssh clients; the lab's servers are not children)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def new_deployment(prefix):
     """A fresh deployment name and a /24 no other test's Docker network holds."""
     return {'name': prefix + uuid.uuid4().hex[:6],
