@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HttpConnection
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context
 
 # Error codes an S3-compatible store answers with, and our own causes, mapped to (reason, cause, fix).
 # {bucket}, {endpoint}, {op}, {code}, {detail}, {waited}, {host}, {got}, {digest} are filled in by failure().
@@ -130,6 +131,13 @@ def endpoint_problem(url):
     if port is not None and not 1 <= port <= 65535:
         return 'an http(s) URL with a port from 1 to 65535'
     return None
+
+
+def endpoint_tls_context(endpoint_url, validate_certs, ca_cert):
+    """The SSLContext for an https endpoint (no endpoint: AWS S3, https), or None for http."""
+    if urlsplit(endpoint_url or 'https://s3.amazonaws.com').scheme != 'https':
+        return None
+    return tls_context(validate_certs, ca_cert)
 
 
 # -- the client --------------------------------------------------------------------------------------------

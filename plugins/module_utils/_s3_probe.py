@@ -18,9 +18,10 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     ProbeModule, check_file, invalid_option, network_reason)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
-    S3Client, S3Error, bucket_name_problem, client_failure, endpoint_problem, failure, network_failure)
+    S3Client, S3Error, bucket_name_problem, client_failure, endpoint_problem, endpoint_tls_context, failure,
+    network_failure)
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
-from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context, tls_diagnosis, tls_failure
+from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_diagnosis, tls_failure
 
 OPERATIONS = {'bucket': 'ListBucket', 'list': 'ListBucket', 'write': 'PutObject', 'read': 'GetObject',
               'delete': 'DeleteObject'}
@@ -79,10 +80,9 @@ class S3Probe(ProbeModule):
 
     def make_client(self):
         p = self.params
-        https = urlsplit(p['endpoint_url'] or 'https://s3').scheme == 'https'
         return S3Client(p['endpoint_url'], p['region'], p['access_key'], p['secret_key'], p['session_token'],
                         style=p['addressing_style'],
-                        ssl_context=tls_context(p['validate_certs'], p['ca_cert']) if https else None)
+                        ssl_context=endpoint_tls_context(p['endpoint_url'], p['validate_certs'], p['ca_cert']))
 
     def timeout(self):
         """Seconds one call may wait: request_timeout, never more than what is left of the deadline."""

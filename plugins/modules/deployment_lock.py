@@ -265,14 +265,12 @@ import time
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
 from ansible_collections.gpt371.infra.plugins.module_utils._lock import (
     LockError, Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, iso, job_id_from, lock_key,
     make_record, owner_name, parse_record, refuse_error, request_budget, next_sleep, store_error, validate)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
-    S3Client, S3Error, bucket_name_problem, endpoint_problem)
-from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context
+    S3Client, S3Error, bucket_name_problem, endpoint_problem, endpoint_tls_context)
 
 SETTLE = 0.25          # seconds between a won write and the read that confirms it (see the notes)
 CONFLICT = ('PreconditionFailed', '412', 'ConditionalRequestConflict', '409')
@@ -353,10 +351,10 @@ class DeploymentLock:
         """The store's client: one connection for every call of this run."""
         if self.store is None:
             p = self.p
-            https = urlsplit(p['endpoint_url'] or 'https://s3.amazonaws.com').scheme == 'https'
             self.store = S3Client(p['endpoint_url'] or None, p['region'], p['access_key'], p['secret_key'],
                                   p['session_token'], style=p['addressing_style'],
-                                  ssl_context=tls_context(p['validate_certs'], p['ca_cert']) if https else None,
+                                  ssl_context=endpoint_tls_context(p['endpoint_url'], p['validate_certs'],
+                                                                   p['ca_cert']),
                                   timeout=p['request_timeout'])
         return self.store
 

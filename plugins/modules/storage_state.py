@@ -182,8 +182,7 @@ from ansible_collections.gpt371.infra.plugins.module_utils import _storage_layou
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import network_reason
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
-    S3Client, S3Error, client_failure, endpoint_problem, network_failure)
-from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context
+    S3Client, S3Error, client_failure, endpoint_problem, endpoint_tls_context, network_failure)
 
 
 def read_store(client, layout, expiration_days, lifecycle, timeout):
@@ -235,9 +234,8 @@ def main():
         module.fail_json(msg='layout.buckets: give at least the shared bucket (the storage_layout filter does).')
     if p['request_timeout'] <= 0:
         module.fail_json(msg='request_timeout: got %s, wanted a number of seconds > 0.' % p['request_timeout'])
-    https = urlsplit(endpoint).scheme == 'https'
     client = S3Client(endpoint, p['region'], p['access_key'], p['secret_key'], style='path',
-                      ssl_context=tls_context(p['validate_certs'], p['aws_ca_bundle']) if https else None)
+                      ssl_context=endpoint_tls_context(endpoint, p['validate_certs'], p['aws_ca_bundle']))
     try:
         names, keys, rules = read_store(client, p['layout'], p['expiration_days'], p['lifecycle'],
                                         p['request_timeout'])
