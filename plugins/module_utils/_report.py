@@ -95,19 +95,34 @@ def agent_replicas_check(result, host, expected, service=AGENT_SERVICE):
     return out
 
 
+def env_missing_error(entry):
+    """The error of a host whose connection values lack keys a wanted point needs (host_probes' env_missing), naming
+    the keys and where they were read (env_source: '<.env> on <host>' or 'verify_env'); None when none is missing."""
+    missing = entry.get('env_missing') or []
+    if not missing:
+        return None
+    return ('%s lacks %s: re-run playbooks/configure.yml (app_env role) to write the .env, or set them'
+            % (entry.get('env_source') or 'the .env', ', '.join(missing)))
+
+
 def probes_from_results(results, hosts=None, points=DEFAULT_POINTS):
-    """{host: {probes: {point: result}, env_mismatch: [keys] | None, agent_replicas: int | None, error: str}} ->
-    the probes list and env_mismatches ({host: [keys]}, None when no host compared its .env).
+    """{host: {probes: {point: result}, env_mismatch: [keys] | None, env_missing: [keys], env_source: str,
+    agent_replicas: int | None, error: str}} -> the probes list and env_mismatches ({host: [keys]}, None when no
+    host compared its .env).
 
     Every host of ``hosts`` gets a row for every point of ``points``: a host that did not report (unreachable,
     failed earlier) or a probe that was skipped while its point was wanted becomes a failed "did not run" row.
-    A host with ``agent_replicas`` (an agent server) has its ``services`` result checked for that many agent
-    containers (agent_replicas_check).
+    A host whose connection values lack keys (``env_missing``) fails every row, naming the keys: its probes ran
+    without them. A host with ``agent_replicas`` (an agent server) has its ``services`` result checked for that
+    many agent containers (agent_replicas_check).
     """
     results = results or {}
     probes, mismatches = [], {}
     for host in list(hosts or []) + sorted(h for h in results if h not in (hosts or [])):
         entry = results.get(host) or {}
+        lacking = env_missing_error(entry)
+        if lacking:
+            entry = {'error': lacking}
         registered = entry.get('probes') or {}
         for point in points:
             result = registered.get(point)

@@ -60,8 +60,11 @@ options:
   results:
     description:
       - For each host, C(probes) (the registered result of each point's probe, by point), C(env_mismatch) (the
-        C(.env) keys that differ from the provisioned values, or null when not compared) and, on agent servers,
-        C(agent_replicas) (the C(agent-service) containers that must run, AGENT_COUNT; null elsewhere).
+        C(.env) keys that differ from the provisioned values, or null when not compared), C(env_missing) (keys a
+        wanted point needs that the connection values lack) with C(env_source) (where they were read, for instance
+        C(/opt/371gpt/.env on core-1)) and, on agent servers, C(agent_replicas) (the C(agent-service) containers
+        that must run, AGENT_COUNT; null elsewhere). An C(error) instead says why the host has no results.
+      - A host with C(env_missing) fails every one of its rows, naming the keys and C(env_source).
       - Every host of O(hosts) gets a row for every point of O(points); a host or point without a result is a
         failed "did not run" row. Used together with or instead of O(probes).
     type: dict

@@ -69,6 +69,22 @@ def test_every_wanted_pair_gets_a_row_and_missing_ones_fail():
     assert mismatches == {'a': []}
 
 
+def test_a_host_lacking_keys_fails_every_row_naming_them():
+    results = {'a': {'probes': {'database': OK, 'storage': OK}, 'env_mismatch': ['DB_PORT'],
+                     'env_missing': ['XPIPE_HOST', 'DB_HOST'], 'env_source': '/opt/371gpt/.env on a'},
+               'b': {'probes': {'database': OK, 'storage': OK}, 'env_missing': []}}
+    probes, mismatches = report.probes_from_results(results, ['a', 'b'], ['database', 'storage'])
+    by = {(p['host'], p['point']): p['result'] for p in probes}
+    for point in ('database', 'storage'):
+        assert by[('a', point)]['ok'] is False, 'a probe that ran without the missing keys does not pass'
+        assert by[('a', point)]['cause'] == (
+            'the probe did not run on a: /opt/371gpt/.env on a lacks XPIPE_HOST, DB_HOST: re-run '
+            'playbooks/configure.yml (app_env role) to write the .env, or set them')
+        assert by[('b', point)] is OK
+    assert report.env_missing_error({'env_missing': ['DB_HOST']}).startswith('the .env lacks DB_HOST: ')
+    assert report.env_missing_error({'env_missing': []}) is None
+
+
 def test_env_mismatches_are_none_when_no_host_compared():
     mismatches = report.probes_from_results({'a': {'probes': {'database': OK}, 'env_mismatch': None}}, ['a'],
                                             ['database'])[1]
