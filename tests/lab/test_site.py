@@ -527,6 +527,20 @@ def test_database_stopped_is_diagnosed_and_the_rest_still_checked(site):
     assert 'Fix: start the service' in output
 
 
+def test_a_probe_library_removed_by_hand_is_installed_on_that_host_alone(site):
+    """The deploy action installs a library the probe names as missing (one include, on that host only), then
+    probes again: that second result, not the first, is the host's row."""
+    agent = outputs(site)['agent_instance_ips'][1]
+    ssh(site, agent, 'apt-get remove -y -q python3-psycopg2 >/dev/null && ! python3 -c "import psycopg2"')
+    code, output, recap = play('verify.yml', site)
+    assert code == 0, output[-6000:]
+    assert changed_tasks(output) == [
+        "gpt371.infra.verify : Install the probes' Python libraries from the current package lists -> "
+        + site['name'] + '-agent-server-1'], changed_tasks(output)
+    assert report(site)['summary']['ok'], failing_rows(site)
+    ssh(site, agent, 'python3 -c "import psycopg2"')
+
+
 def test_missing_8080_rule_is_diagnosed_and_the_rest_still_checked(site, conn):
     group = conn.network.find_security_group(site['name'] + '-xpipe')
     rule = next(r for r in conn.network.security_group_rules(security_group_id=group.id)
