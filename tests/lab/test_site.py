@@ -539,6 +539,9 @@ def test_a_probe_library_removed_by_hand_is_installed_on_that_host_alone(site):
         + site['name'] + '-agent-server-1'], changed_tasks(output)
     assert report(site)['summary']['ok'], failing_rows(site)
     ssh(site, agent, 'python3 -c "import psycopg2"')
+    # verify.yml alone finds the servers with one listing: the agent count's reading is the one the check sorts.
+    assert task_runs(output, "Count the deployment's agent servers") == 1
+    assert task_runs(output, "gpt371.infra.instances : List the servers carrying this deployment's mark") == 0
 
 
 def test_missing_8080_rule_is_diagnosed_and_the_rest_still_checked(site, conn):
