@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.six.moves import http_client
+import http.client as http_client
 
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
 # Their former home: tests/unit/plugins/module_utils/test_diagnose_report.py still reads them here.
@@ -109,11 +109,16 @@ class HttpConnection:
     ``request()`` returns (status, headers as a lower-cased dict, body bytes) and reads the whole
     answer, so the connection can serve the next request; a server that closes it gets a new one.
     ``tls_version`` and ``peer`` ((decoded cert or {}, DER)) are those of the last TLS handshake.
+    ``keep_alive=False``, for a caller with one request per connection: each request asks the server to close
+    (``Connection: close``) and the connection ends with the answer. A keep-alive answer that a server writes in
+    two sends (headers, then body) without TCP_NODELAY waits for this side's delayed ACK (40 ms on Linux) before
+    its body comes; a server that closes sends it at once.
     """
 
-    def __init__(self, scheme, host, port, ssl_context=None):
+    def __init__(self, scheme, host, port, ssl_context=None, keep_alive=True):
         self.scheme, self.host, self.port = scheme, host, port
         self.ssl_context = ssl_context
+        self.keep_alive = keep_alive
         self.conn = None
         self.tls_version = None
         self.peer = (None, None)
@@ -136,15 +141,18 @@ class HttpConnection:
             self.conn = self._open(timeout)
         else:
             self.conn.sock.settimeout(timeout)
+        headers = dict(headers or {})
+        if not self.keep_alive:
+            headers['Connection'] = 'close'
         try:
-            self.conn.request(method, path, body=body, headers=headers or {})
+            self.conn.request(method, path, body=body, headers=headers)
             resp = self.conn.getresponse()
             data = resp.read()
         except BaseException:
             self.close()  # half a request or answer: never reuse that connection
             raise
         answer = dict((k.lower(), v) for k, v in resp.getheaders())
-        if resp.will_close:
+        if resp.will_close or not self.keep_alive:
             self.close()
         return resp.status, answer, data
 

@@ -18,9 +18,9 @@ import datetime
 import hashlib
 import hmac
 import re
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HttpConnection
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import ProbeFailure
 from ansible_collections.gpt371.infra.plugins.module_utils._tls import tls_context

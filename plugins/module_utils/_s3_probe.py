@@ -12,9 +12,9 @@ __metaclass__ = type
 import hashlib
 import os
 import uuid
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     ProbeModule, check_file, invalid_option, network_reason)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (

@@ -13,9 +13,9 @@ import datetime
 import json
 import os
 import re
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.gpt371.infra.plugins.module_utils._probe import (
     ProbeModule, check_file, invalid_option, network_reason)
 from ansible_collections.gpt371.infra.plugins.module_utils._http import (
@@ -149,7 +149,9 @@ class XpipeHealth(ProbeModule):
         if self.http is None:
             context = tls_context(p['validate_certs'], p['ca_cert'], p['client_cert'], p['client_key']) if https \
                 else None
-            self.http = HttpConnection(self.parts.scheme, self.parts.hostname, self.port(), context)
+            # One request per attempt: no keep-alive (see HttpConnection), as ansible.builtin.uri.
+            self.http = HttpConnection(self.parts.scheme, self.parts.hostname, self.port(), context,
+                                       keep_alive=False)
         path = self.parts.path or '/'
         if self.parts.query:
             path += '?' + self.parts.query

@@ -175,8 +175,9 @@ plan:
   sample: {buckets: [], prefixes: [documents/], lifecycle: false}
 '''
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.gpt371.infra.plugins.module_utils import _storage_layout
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
