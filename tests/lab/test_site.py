@@ -542,6 +542,8 @@ def test_a_probe_library_removed_by_hand_is_installed_on_that_host_alone(site):
     # verify.yml alone finds the servers with one listing: the agent count's reading is the one the check sorts.
     assert task_runs(output, "Count the deployment's agent servers") == 1
     assert task_runs(output, "gpt371.infra.instances : List the servers carrying this deployment's mark") == 0
+    # ... and that listing is the report's evidence of the servers: no second one at its end.
+    assert task_runs(output, "gpt371.infra.verify : Read the deployment's servers (states, faults, roles)") == 0
 
 
 def test_verify_alone_reads_no_image_or_flavor_of_the_servers_it_checks(site):
