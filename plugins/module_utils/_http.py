@@ -104,7 +104,7 @@ HTTP_ERRORS = (OSError, http_client.HTTPException)
 
 
 class HttpConnection:
-    """One HTTP(S) connection for all the requests of a probe run (http.client, no retries underneath).
+    """One HTTP(S) connection for the requests of a probe run (http.client, no retries underneath).
 
     ``request()`` returns (status, headers as a lower-cased dict, body bytes) and reads the whole
     answer, so the connection can serve the next request; a server that closes it gets a new one.
