@@ -15,8 +15,8 @@ description:
   - Connects to PostgreSQL the way the 371GPT services do and checks, in order, C(connect) (reach and
     authenticate), C(tls) (TLS in use when O(ssl_mode) asks for it), C(server_version), C(extensions) (each of
     O(required_extensions) created in the database at or above its minimum version), C(vector_roundtrip) (a
-    temporary table with a C(vector(3)) column, an insert and a nearest-neighbour query, in one round trip and
-    one transaction that drops the table),
+    nearest-neighbour query over C(vector(3)) values, in one round trip; it writes nothing, not even a temporary
+    table, so a read-only session such as a replica's passes),
     optionally C(auth_schema) (the Supabase-compatible C(auth.users) table) and C(privileges) (the user may
     create objects in O(privilege_schema)).
   - Replaces the integration guide's C(python -c "import psycopg2 ...") one-liner with named checks, bounded
