@@ -6,6 +6,8 @@ Usage: .venv/bin/python bench/verify_agents.py [AGENTS ...]   (default: 1 8; the
        runs alternating with the checkout's on the same deployment, and print both ratios (before and after)
        GPT371_BENCH_DEPLOYMENT=NAME,CIDR: start from that standing deployment (scale.yml to the first count, not
        site.yml); it is still torn down at the end
+       GPT371_BENCH_SETTLE_LOAD=L (default 2.0), GPT371_BENCH_SETTLE_MAX=S (default 300): after each site.yml or
+       scale.yml, wait until the 1-minute load average is below L, at most S seconds, before timing verify.yml
        GPT371_BENCH_PROFILE_DIR=DIR: keep the last verify.yml output of each tree and count there
        (verify-<tree>-<count>.log), with ansible.posix.profile_tasks, to see which tasks grow with the hosts
 A throw-away deployment ``gpt371-b<random>`` is built with site.yml at the first count, verify.yml is timed
@@ -40,6 +42,20 @@ def cold_ssh():
     control_dir = os.path.expanduser('~/.ansible/cp')
     for name in os.listdir(control_dir) if os.path.isdir(control_dir) else []:
         os.unlink(os.path.join(control_dir, name))
+
+
+def settle(limit=float(os.environ.get('GPT371_BENCH_SETTLE_LOAD', '2.0')),
+           longest=float(os.environ.get('GPT371_BENCH_SETTLE_MAX', '300'))):
+    """Wait until the 1-minute load average is below ``limit`` (at most ``longest`` s); print what it came to.
+
+    A playbook that just started or deleted servers leaves the lab busy for minutes (engines starting, stacks
+    pulling up, health checks): each count's verify runs are timed on a deployment that settled, not on the
+    scaling's tail, so both counts meet the same conditions. The deployment's own steady load stays in."""
+    started = time.monotonic()
+    while os.getloadavg()[0] >= limit and time.monotonic() - started < longest:
+        time.sleep(5)
+    loads = ', '.join('%.1f' % x for x in os.getloadavg())
+    print('  settled for %.0f s: load %s' % (time.monotonic() - started, loads), flush=True)
 
 
 def time_verify(deployment, count, trees, runs=int(os.environ.get('GPT371_BENCH_RUNS', '3'))):
@@ -99,6 +115,7 @@ def main():
             started = time.monotonic()
             must(run_playbook(playbook, deployment, 'agent_count=%d' % count), playbook)
             print('%s to %d agent servers: %.0f s' % (playbook, count, time.monotonic() - started), flush=True)
+            settle()
             figures.append((count, time_verify(deployment, count, trees)))
             print('verify.yml with %d agent servers (%d app hosts): median %s (load %s)'
                   % (count, count + 3, ', '.join('%s %.1f s (controller CPU %.1f s)' % ((label,) + wall_cpu)
