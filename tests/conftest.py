@@ -5,6 +5,7 @@ scripts/bootstrap.sh links the checkout at .collections/ansible_collections/gpt3
 """
 import os
 import sys
+import time
 
 import pytest
 
@@ -41,3 +42,40 @@ def pytest_sessionfinish(session):
         for suite, (seconds, outcomes) in sorted(_SUITES.items()):
             counts = ", ".join("%d %s" % (n, outcome) for outcome, n in sorted(outcomes.items()))
             handle.write("  pytest %s\t%d\t%s\n" % (suite, round(seconds), counts))
+
+
+# The machine's CPU per test (Linux), from /proc/stat: the CPU-seconds every process used while the test ran
+# (the lab's services and servers, ansible-playbook and its workers, the containers), next to its wall time. CI
+# runs on 2 shared cores, so its time follows this figure more than the durations above: a test whose cores stay
+# near 1 is bound by work on one path, one well below 1 by waits (sleeps, timeouts, a cloud's event batches).
+_CPU = []
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _busy_seconds():
+    """CPU-seconds all CPUs spent busy since boot, or None where /proc/stat is missing."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            values = [int(v) for v in handle.readline().split()[1:]]
+    except OSError:
+        return None
+    return (sum(values) - values[3] - values[4]) / _HZ  # idle and iowait are not busy
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    before, started = _busy_seconds(), time.monotonic()
+    yield
+    after, wall = _busy_seconds(), time.monotonic() - started
+    if before is not None and after is not None:
+        _CPU.append((after - before, wall, item.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter):
+    heaviest = sorted(_CPU, reverse=True)[:15]
+    if not heaviest or heaviest[0][0] < 10:
+        return
+    terminalreporter.section("heaviest tests by the machine's CPU-seconds (set-up, call and tear-down)")
+    for cpu, wall, nodeid in heaviest:
+        cores = cpu / max(wall, 0.01)
+        terminalreporter.write_line("%7.1f CPU-s in %7.1f s (%.2f cores)  %s" % (cpu, wall, cores, nodeid))
