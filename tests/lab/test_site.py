@@ -288,6 +288,8 @@ NOOP_CALLS = {
     "gpt371.infra.instances : Pin the servers' SSH host keys from their console logs": 0,
     # One module run per app host for every point.
     'gpt371.infra.verify : Probe every integration point with the deployed .env': 1,
+    # Every probe passed: the instances role's listing of this run is the report's evidence of the servers.
+    "gpt371.infra.verify : Read the deployment's servers (states, faults, roles)": 0,
     # One read of the store; no bucket, prefix or rule module call.
     'gpt371.infra.storage : Read the buckets, area prefixes and lifecycle rule as they are': 1,
     'gpt371.infra.storage : Create the buckets': 0,
@@ -517,6 +519,8 @@ def test_database_stopped_is_diagnosed_and_the_rest_still_checked(site):
     finally:
         ssh(site, database, 'service postgresql start')
     assert code != 0
+    # A probe failed: the servers are listed again for the diagnosis, not taken from servers.yml's listing.
+    assert task_runs(output, "gpt371.infra.verify : Read the deployment's servers (states, faults, roles)") == 1
     failed = failing_rows(site)
     assert {row['point'] for row in failed} == {'database'} and len(failed) == 6, failed
     for row in failed:

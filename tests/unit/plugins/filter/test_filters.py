@@ -1,8 +1,9 @@
-"""Filters: dotenv parses what docker compose reads and never echoes a bad line."""
+"""Filters: dotenv parses what docker compose reads and never echoes a bad line; probes_pass judges as the report."""
 import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.gpt371.infra.plugins.filter.dotenv import dotenv
+from ansible_collections.gpt371.infra.plugins.filter.probes_pass import probes_pass
 from ansible_collections.gpt371.infra.plugins.filter.server_summary import server_summary
 
 
@@ -27,3 +28,28 @@ def test_server_summary():
     assert server_summary(broken) == {'name': 'demo-xpipe', 'status': 'ERROR', 'networks': ['demo-net'],
                                       'role': 'agent', 'fault': 'No valid host was found.'}
     assert server_summary(server_summary(broken)) == server_summary(broken), 'a reduced record stays the same'
+
+
+PASSED = {'ok': True, 'checks': [{'name': 'connect', 'ok': True}]}
+FAILED = {'ok': False, 'failed_check': 'connect', 'reason': 'refused', 'cause': 'nothing listens'}
+
+
+@pytest.mark.parametrize('results, probes, expected', [
+    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}}, 'b': {'probes': {'database': PASSED,
+                                                                               'storage': PASSED}}}, [], True),
+    ({'a': {'probes': {'database': PASSED, 'storage': FAILED}}, 'b': {'probes': {'database': PASSED,
+                                                                               'storage': PASSED}}}, [], False),
+    # b did not report (unreachable, failed before its probes): the report has "did not run" rows for it.
+    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}}}, [], False),
+    # a point skipped while it was wanted, and a .env lacking keys, fail as in the report.
+    ({'a': {'probes': {'database': PASSED, 'storage': {'skipped': True}}},
+      'b': {'probes': {'database': PASSED, 'storage': PASSED}}}, [], False),
+    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}, 'env_missing': ['DB_HOST']},
+      'b': {'probes': {'database': PASSED, 'storage': PASSED}}}, [], False),
+    # a probe from the controller (the public API) counts too.
+    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}}, 'b': {'probes': {'database': PASSED,
+                                                                               'storage': PASSED}}},
+     [{'point': 'api (external)', 'host': 'controller', 'result': FAILED}], False),
+])
+def test_probes_pass_judges_like_the_report(results, probes, expected):
+    assert probes_pass(results, hosts=['a', 'b'], points=['database', 'storage'], probes=probes) is expected
