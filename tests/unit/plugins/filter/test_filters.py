@@ -32,23 +32,19 @@ def test_server_summary():
 
 PASSED = {'ok': True, 'checks': [{'name': 'connect', 'ok': True}]}
 FAILED = {'ok': False, 'failed_check': 'connect', 'reason': 'refused', 'cause': 'nothing listens'}
+BOTH = {'database': PASSED, 'storage': PASSED}
 
 
 @pytest.mark.parametrize('results, probes, expected', [
-    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}}, 'b': {'probes': {'database': PASSED,
-                                                                               'storage': PASSED}}}, [], True),
-    ({'a': {'probes': {'database': PASSED, 'storage': FAILED}}, 'b': {'probes': {'database': PASSED,
-                                                                               'storage': PASSED}}}, [], False),
+    ({'a': {'probes': BOTH}, 'b': {'probes': BOTH}}, [], True),
+    ({'a': {'probes': dict(BOTH, storage=FAILED)}, 'b': {'probes': BOTH}}, [], False),
     # b did not report (unreachable, failed before its probes): the report has "did not run" rows for it.
-    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}}}, [], False),
+    ({'a': {'probes': BOTH}}, [], False),
     # a point skipped while it was wanted, and a .env lacking keys, fail as in the report.
-    ({'a': {'probes': {'database': PASSED, 'storage': {'skipped': True}}},
-      'b': {'probes': {'database': PASSED, 'storage': PASSED}}}, [], False),
-    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}, 'env_missing': ['DB_HOST']},
-      'b': {'probes': {'database': PASSED, 'storage': PASSED}}}, [], False),
+    ({'a': {'probes': dict(BOTH, storage={'skipped': True})}, 'b': {'probes': BOTH}}, [], False),
+    ({'a': {'probes': BOTH, 'env_missing': ['DB_HOST']}, 'b': {'probes': BOTH}}, [], False),
     # a probe from the controller (the public API) counts too.
-    ({'a': {'probes': {'database': PASSED, 'storage': PASSED}}, 'b': {'probes': {'database': PASSED,
-                                                                               'storage': PASSED}}},
+    ({'a': {'probes': BOTH}, 'b': {'probes': BOTH}},
      [{'point': 'api (external)', 'host': 'controller', 'result': FAILED}], False),
 ])
 def test_probes_pass_judges_like_the_report(results, probes, expected):
