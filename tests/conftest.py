@@ -56,7 +56,9 @@ def _busy_seconds():
     """CPU-seconds all CPUs spent busy since boot, or None where /proc/stat is missing."""
     try:
         with open("/proc/stat", encoding="ascii") as handle:
-            values = [int(v) for v in handle.readline().split()[1:]]
+            # user nice system idle iowait irq softirq steal; guest and guest_nice (after them) are already
+            # counted in user and nice.
+            values = [int(v) for v in handle.readline().split()[1:9]]
     except OSError:
         return None
     return (sum(values) - values[3] - values[4]) / _HZ  # idle and iowait are not busy
