@@ -19,6 +19,7 @@ __metaclass__ = type
 import datetime
 import json
 import re
+import time
 from email.utils import parsedate_to_datetime
 
 UTC = datetime.timezone.utc
@@ -72,10 +73,11 @@ def invalid(option, value, form, example):
                      'set %s to %s, for example %s' % (option, form, example), option=option)
 
 
-def validate(params, bucket_problem, endpoint_problem):
+def validate(params, bucket_problem, endpoint_problem, now=None):
     """The first input error of the module's params as a LockError, or None; no I/O.
 
-    ``bucket_problem`` and ``endpoint_problem`` are the probes' validators (plugins/module_utils/_s3.py).
+    ``bucket_problem`` and ``endpoint_problem`` are the probes' validators (plugins/module_utils/_s3.py); ``now``
+    is this controller's clock (epoch seconds) for O(since).
     """
     p = params
     if not p['deployment'] or not DEPLOYMENT.match(p['deployment']):
@@ -103,6 +105,9 @@ def validate(params, bucket_problem, endpoint_problem):
     if p['token'] is not None and not re.match(r'^[A-Za-z0-9_-]{8,128}$', p['token']):
         return invalid('token', '<%d characters>' % len(p['token']), 'the token a previous acquire returned',
                        '"{{ infra_lock_token }}"')
+    if p.get('since') is not None and not 0 <= p['since'] <= (time.time() if now is None else now):
+        return invalid('since', p['since'], 'a past moment in seconds since the epoch (this controller\'s clock)',
+                       '"{{ now(utc=true).timestamp() }}" taken before the reads')
     if p['job_id'] is not None and not re.match(r'^[A-Za-z0-9_.-]{1,64}$', str(p['job_id'])):
         return invalid('job_id', p['job_id'], 'an AWX job id (digits)', '42')
     if not (p['access_key'] and p['secret_key']):
@@ -116,6 +121,36 @@ def validate(params, bucket_problem, endpoint_problem):
 
 def lock_key(prefix, deployment):
     return '%s%s.lock.json' % (prefix or '', deployment)
+
+
+def release_key(prefix, deployment):
+    """The release mark: rewritten by every release (and break) just before the lock object is deleted."""
+    return '%s%s.released.json' % (prefix or '', deployment)
+
+
+def make_release_mark(deployment, owner, released):
+    return json.dumps({'format': FORMAT, 'deployment': deployment, 'released_by': owner, 'released': iso(released)},
+                      sort_keys=True).encode('utf-8')
+
+
+# Date and Last-Modified have whole seconds: 1 s of rounding, and a second more to spare.
+QUIET_MARGIN = 2.0
+
+
+def untouched_since(since, marked, server_now, here_now, margin=QUIET_MARGIN):
+    """True when no other run released the lock at ``since`` (epoch seconds, this controller's clock) or later.
+
+    Called after a lock was acquired fresh (there was none to wait for, take over or break): any run that held
+    the lock after ``since`` released it since, and every release rewrites the mark first. ``marked`` is the mark's
+    Last-Modified (None: no mark, so no release is on record and nothing is claimed), ``server_now`` the Date of the
+    answer that read it, ``here_now`` this controller's clock (epoch seconds) once the answer was in. The store's
+    clock is taken as ``server_now`` minus ``here_now``: never ahead of the true offset (the Date was stamped before
+    the answer arrived), so ``since`` is never placed later on the store's clock than it was.
+    """
+    if since is None or marked is None or server_now is None:
+        return False
+    offset = server_now.timestamp() - here_now
+    return marked.timestamp() < since + offset - margin
 
 
 def job_id_from(explicit, environ):

@@ -27,7 +27,8 @@ description:
     taken over with a write conditional on the ETag read (C(If-Match)), and the run says so with a warning.
     With the token of a lock this run holds, the lock is renewed (its expiry starts again).
   - O(state=absent) releases the lock only when O(token) is the token of the lock (the run that took it), with a
-    delete conditional on the ETag read. O(force=true) breaks a lock held by another run (the
+    delete conditional on the ETag read. Just before, it rewrites the release mark, C(<prefix><deployment>.released.json),
+    whose Last-Modified tells a later run (O(since)) when the lock was last given up. O(force=true) breaks a lock held by another run (the
     C(-e infra_break_lock=true) case); with O(state=present) it breaks the other run's lock and takes it.
   - Check mode reads the lock and reports what the task would do (RV(action)), writing nothing and not waiting.
   - Input errors (a deployment name, a bucket name, an endpoint, a number out of range, missing credentials) fail
@@ -118,6 +119,13 @@ options:
     description: Region name. Falls back to E(AWS_REGION), then E(AWS_DEFAULT_REGION).
     type: str
     default: us-east-1
+  since:
+    description:
+      - A moment of this run (seconds since the epoch on this controller's clock), typically the start of the
+        reads it made before taking the lock (playbooks/precheck.yml's). With it, a lock acquired fresh also says
+        whether another run can have changed the deployment since then (RV(untouched_since)), so that the run may
+        use those reads instead of reading again.
+    type: float
   request_timeout:
     description: Seconds to connect and to wait for each answer of the store (one try per call).
     type: float
@@ -241,6 +249,15 @@ previous_holder:
   description: The lock that was taken over, broken or released (as RV(holder)).
   returned: when the action was take_over, break or release
   type: dict
+untouched_since:
+  description:
+    - True when no other run held the lock at O(since) or later, so no run that takes the lock can have changed the
+      deployment since (a run with the lock turned off is not seen). Only a lock acquired at once can say so (not
+      one waited for, taken over or broken), and only when the release mark of the last run is older than
+      O(since) by over two seconds (the store's clock has whole seconds); otherwise false.
+  returned: when O(since) is given, O(state=present) and not in check mode
+  type: bool
+  sample: true
 token:
   description: The token of the lock this run holds; pass it as O(token) to release or renew the lock.
   returned: when this run holds the lock (not in check mode)
@@ -268,7 +285,8 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback
 from ansible_collections.gpt371.infra.plugins.module_utils._http import HTTP_ERRORS
 from ansible_collections.gpt371.infra.plugins.module_utils._lock import (
     LockError, Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, iso, job_id_from, lock_key,
-    make_record, owner_name, parse_record, refuse_error, request_budget, next_sleep, store_error, validate)
+    make_record, make_release_mark, owner_name, parse_record, refuse_error, release_key, request_budget, next_sleep,
+    store_error, untouched_since, validate)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import (
     S3Client, S3Error, bucket_name_problem, endpoint_problem, endpoint_tls_context)
 
@@ -332,6 +350,7 @@ class DeploymentLock:
         self.module = module
         self.p = p = module.params
         self.key = lock_key(p['prefix'], p['deployment'])
+        self.mark_key = release_key(p['prefix'], p['deployment'])
         self.job_id = job_id_from(p['job_id'], os.environ)
         self.owner = p['owner'] or owner_name(getpass.getuser(), socket.gethostname(), self.job_id)
         self.process = run_process()
@@ -488,7 +507,24 @@ class DeploymentLock:
             if mine is None:
                 continue
             self.waited = time.monotonic() - self.start if seen is not None else 0.0
+            if p['since'] is not None:
+                self.result['untouched_since'] = action == 'acquire' and seen is None and self.quiet_since(p['since'])
             return self.acquired(action, mine, lock, token, seen)
+
+    def quiet_since(self, since):
+        """Whether the last release on record (the mark) is older than ``since``; see untouched_since()."""
+        answer = self.call('get_object', 'GET', self.mark_key)
+        here_now = time.time()
+        if answer is None:
+            return False
+        headers = answer[0]
+        return untouched_since(since, http_date(headers.get('last-modified')), http_date(headers.get('date')),
+                               here_now)
+
+    def mark_release(self):
+        """Rewrite the release mark before the lock goes: a run whose reads predate it reads again."""
+        self.call('put_object', 'PUT', self.mark_key, headers={'Content-Type': JSON},
+                  body=make_release_mark(self.p['deployment'], self.owner, datetime.datetime.now(datetime.timezone.utc)))
 
     def why_free(self):
         """Why a lock can be taken over: its run on this controller ended, or it expired."""
@@ -547,6 +583,7 @@ class DeploymentLock:
                 self.result.update(action='none', msg='deployment %s is not locked; nothing to release'
                                    % p['deployment'])
                 return self.result
+            self.mark_release()
             try:
                 self.call('delete_object', 'DELETE', self.key, headers={'If-Match': lock.etag})
             except Conflict:
@@ -592,6 +629,7 @@ def main():
             secret_key=dict(type='str', no_log=True, aliases=['aws_secret_access_key'],
                             fallback=(env_fallback, ['STORAGE_SECRET_KEY', 'AWS_SECRET_ACCESS_KEY'])),
             session_token=dict(type='str', no_log=True, fallback=(env_fallback, ['AWS_SESSION_TOKEN'])),
+            since=dict(type='float'),
             state=dict(type='str', default='present', choices=['absent', 'present']),
             token=dict(type='str', no_log=False),
             ttl=dict(type='int', default=3600),

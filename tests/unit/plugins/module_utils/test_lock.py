@@ -8,8 +8,9 @@ import json
 import pytest
 
 from ansible_collections.gpt371.infra.plugins.module_utils._lock import (
-    Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, job_id_from, lock_key, make_record, next_sleep,
-    owner_name, parse_record, refuse_error, request_budget, store_error, validate)
+    Lock, decide_acquire, decide_release, held_error, holder_gone, http_date, job_id_from, lock_key, make_record,
+    make_release_mark, next_sleep, owner_name, parse_record, refuse_error, release_key, request_budget, store_error,
+    untouched_since, validate)
 from ansible_collections.gpt371.infra.plugins.module_utils._s3 import bucket_name_problem, endpoint_problem
 
 UTC = datetime.timezone.utc
@@ -105,10 +106,10 @@ def test_expired_lock_is_described_as_expired():
     ('bucket', 'Bad_Bucket'), ('prefix', '../'), ('prefix', 'locks'), ('endpoint_url', 'ftp://x'),
     ('endpoint_url', 'http://h:0'), ('region', 'us east'), ('ttl', 9), ('wait_timeout', -0.1),
     ('poll_interval', 0), ('request_timeout', 0), ('token', 'short'), ('job_id', 'a b'),
-    ('access_key', ''), ('secret_key', None),
+    ('access_key', ''), ('secret_key', None), ('since', -1.0), ('since', T0.timestamp() + 5),
 ])
 def test_validate_names_the_option(option, value):
-    err = validate(params(**{option: value}), bucket_name_problem, endpoint_problem)
+    err = validate(params(**{option: value}), bucket_name_problem, endpoint_problem, now=T0.timestamp())
     assert err is not None and err.option == option
     assert err.msg.startswith('option %s' % option)
 
@@ -117,6 +118,7 @@ def test_validate_accepts_the_defaults_and_hides_token_values():
     assert validate(params(), bucket_name_problem, endpoint_problem) is None
     assert validate(params(state='absent', ttl=0), bucket_name_problem, endpoint_problem) is None
     assert validate(params(prefix='', endpoint_url=None), bucket_name_problem, endpoint_problem) is None
+    assert validate(params(since=T0.timestamp() - 30), bucket_name_problem, endpoint_problem, now=T0.timestamp()) is None
     err = validate(params(token='secret value!'), bucket_name_problem, endpoint_problem)
     assert 'secret value' not in err.msg
 
@@ -165,3 +167,39 @@ def test_a_holder_whose_process_ended_on_this_controller_is_gone():
     assert decide_acquire(lock(), 'a' * 32, False, gone=True) == 'renew'
     body = make_record('prod', 'o', 'tok', 900, T0, process=record['process'])
     assert json.loads(body)['process'] == {'host': 'ctl', 'pid': 42, 'start': '500'}
+
+
+def seconds(n):
+    return T0 + datetime.timedelta(seconds=n)
+
+
+@pytest.mark.parametrize('marked, offset, expected', [
+    (-10, 0, True),     # the last release long before the reads began
+    (-3, 0, True),      # three seconds before: past the margin
+    (-2, 0, False),     # within the margin (whole seconds on the store's clock): read again
+    (0, 0, False),      # a run released the lock as the reads began
+    (5, 0, False),      # ... or while they ran
+    (-10, 30, True),    # the store's clock 30 s ahead of this controller's: compared on the store's clock
+    (25, 30, True),     # the same release, 5 s before the reads on the store's clock
+    (29, 30, False),    # 1 s before: within the margin
+    (-10, -30, False),  # the store's clock 30 s behind: that release came 20 s after the reads began
+    (None, 0, False),   # no release on record (a lock never given up, or a run older than the mark): read again
+])
+def test_untouched_since_compares_the_last_release_with_the_reads_on_the_store_clock(marked, offset, expected):
+    """The reads began at T0 on this controller; the lock was acquired 20 s later; the store's clock runs
+    ``offset`` seconds ahead; ``marked``: the release mark's Last-Modified, seconds after T0 on the store's clock."""
+    here_now = T0.timestamp() + 20
+    server_now = seconds(20 + offset)
+    mark = None if marked is None else seconds(marked)
+    assert untouched_since(T0.timestamp(), mark, server_now, here_now) is expected
+
+
+def test_untouched_since_needs_a_moment_and_a_date():
+    assert untouched_since(None, seconds(-10), seconds(20), T0.timestamp() + 20) is False
+    assert untouched_since(T0.timestamp(), seconds(-10), None, T0.timestamp() + 20) is False
+
+
+def test_release_mark_names_who_released_and_when():
+    assert release_key('.gpt371-locks/', 'prod') == '.gpt371-locks/prod.released.json'
+    mark = json.loads(make_release_mark('prod', 'alice@laptop', T0))
+    assert mark == {'format': 1, 'deployment': 'prod', 'released_by': 'alice@laptop', 'released': '2026-12-03T12:00:00Z'}
