@@ -165,6 +165,51 @@ def test_acquire_renew_release(store, deployment, tmp_path):
     assert again['action'] == 'none' and not again['changed'], again
 
 
+def release_mark(store, deployment):
+    """The release mark's record, or None."""
+    try:
+        answer = store['client'].get_object(Bucket=store['bucket'], Key=PREFIX + deployment + '.released.json')
+    except store['client'].exceptions.NoSuchKey:
+        return None
+    return json.loads(answer['Body'].read())
+
+
+def test_untouched_since_tells_whether_another_run_held_the_lock_after_the_reads(store, deployment, tmp_path):
+    reads_began = time.time()
+    first = run_module(tmp_path, module_args(store, deployment, since=reads_began))
+    assert first['action'] == 'acquire' and first['untouched_since'] is False, first  # no release on record
+    assert release_mark(store, deployment) is None
+    run_module(tmp_path, module_args(store, deployment, state='absent', token=first['token'], owner='other@run'))
+    assert release_mark(store, deployment)['released_by'] == 'other@run'
+
+    # That run released the lock after these reads began: they may be stale.
+    stale = run_module(tmp_path, module_args(store, deployment, since=reads_began))
+    assert stale['untouched_since'] is False, stale
+    run_module(tmp_path, module_args(store, deployment, state='absent', token=stale['token']))
+    # Reads that began after the last release (plus the store clock's margin) are current.
+    time.sleep(3.1)
+    current = run_module(tmp_path, module_args(store, deployment, since=time.time()))
+    assert current['untouched_since'] is True, current
+    # Without since, nothing is claimed; a renewal or a lock waited for claims nothing either.
+    assert 'untouched_since' not in run_module(tmp_path, module_args(store, deployment, token=current['token']))
+    renewed = run_module(tmp_path, module_args(store, deployment, token=current['token'], since=time.time()))
+    assert renewed['action'] == 'renew' and renewed['untouched_since'] is False, renewed
+    checked = run_module(tmp_path, module_args(store, deployment, since=time.time()), check=True)
+    assert 'untouched_since' not in checked, checked
+
+
+def test_a_broken_or_taken_over_lock_claims_nothing(store, deployment, tmp_path):
+    run_module(tmp_path, module_args(store, deployment, owner='stuck@b'))
+    broken = run_module(tmp_path, module_args(store, deployment, state='absent', force=True))
+    assert broken['action'] == 'break' and release_mark(store, deployment) is not None  # a break marks it too
+    time.sleep(3.1)
+    write_foreign_lock(store, deployment, 'crashed@c', ttl=1)  # a run that crashed after its last release
+    reads_began = time.time()
+    time.sleep(2.1)
+    taken = run_module(tmp_path, module_args(store, deployment, since=reads_began))
+    assert taken['action'] == 'take_over' and taken['untouched_since'] is False, taken
+
+
 def test_over_tls_the_store_is_verified_with_the_ca_given(store, deployment, tmp_path):
     https = dict(store, endpoint=store['endpoint_https'])
     taken = run_module(tmp_path, module_args(https, deployment, ca_cert=store['ca_cert']))
@@ -373,6 +418,30 @@ def test_lock_unlock_playbooks_nest_and_release(store, deployment, run_playbook,
         assert max(result.output.count('"action": "renew"'), result.output.count('action: renew')) == renewals
         assert lock_object(store, deployment) is None
         assert store['secret_key'] not in result.output
+
+
+def test_lock_playbook_says_whether_the_precheck_reads_are_current(store, deployment, run_playbook, tmp_path):
+    """lock.yml passes precheck.yml's start (precheck__started) to the lock and publishes it as
+    infra_lock_untouched_since when no other run held the lock since, else the moment it took the lock (later);
+    unlock.yml forgets it."""
+    playbook = tmp_path / 'untouched.yml'
+    imp = "- name: %s\n  ansible.builtin.import_playbook: " + REPO + "/playbooks/%s.yml\n"
+    show = ("- name: Check\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
+            "    - name: Check\n      ansible.builtin.assert:\n        that: %s\n")
+    playbook.write_text('---\n' + imp % ('Lock', 'lock')
+                        + show % ("infra_lock_untouched_since == precheck__started if current"
+                                  " else infra_lock_untouched_since > precheck__started + 0.5")
+                        + imp % ('Unlock', 'unlock') + show % 'infra_lock_untouched_since is none')
+    # No release on record yet: the lock's take is the moment.
+    first = run_playbook(str(playbook),
+                         extra_vars=playbook_vars(store, deployment, precheck__started=time.time(), current=False))
+    assert first.returncode == 0, first.output[-3000:]
+    released = time.time()
+    time.sleep(3.1)
+    for began, current in ((time.time(), True), (released - 1, False)):
+        result = run_playbook(str(playbook),
+                              extra_vars=playbook_vars(store, deployment, precheck__started=began, current=current))
+        assert result.returncode == 0, (began, current, result.output[-3000:])
 
 
 def test_lock_playbooks_read_the_store_credentials_from_the_environment(store, deployment, run_playbook, tmp_path):

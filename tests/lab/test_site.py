@@ -271,8 +271,11 @@ NOOP_CALLS = {
     # The audit comes from the network read (nothing applied since): no secgroup_check cloud read.
     'gpt371.infra.network : Audit the security groups from the network read': 1,
     'gpt371.infra.network : Audit the security groups against the declaration': 0,
-    # One read of the network (precheck play, then the deploy's own after the lock); no module call, no re-read.
-    'gpt371.infra.network : Read the network, subnets, router and security groups as they are': 2,
+    # One read of the network and one listing of the servers, in the precheck play: no other run held the lock
+    # since (the first run released it with its mark before this run began), so the deploy uses them. No module
+    # call, no re-read.
+    'gpt371.infra.network : Read the network, subnets, router and security groups as they are': 1,
+    "gpt371.infra.instances : List the servers carrying this deployment's mark": 1,
     'gpt371.infra.network : Private network': 0,
     'gpt371.infra.network : Private subnet': 0,
     'gpt371.infra.network : Router with the external gateway': 0,
@@ -362,14 +365,17 @@ def test_a_group_detached_by_hand_is_attached_again_and_nothing_else_changes(sit
 def test_network_drift_by_hand_is_fixed_and_nothing_else_changes(site, conn):
     """issue 15: the no-op provision calls none of the network, subnet and router modules (network_state reads
     them once); network tags and a subnet description edited by hand are seen and fixed, and only the modules of
-    those two resources run. (Neutron refuses to detach the router while the floating IP needs it.)"""
+    those two resources run. (Neutron refuses to detach the router while the floating IP needs it.)
+    The run's precheck is dated before the last run's release, as if that run had held the lock while the precheck
+    read: the deploy does not trust those reads and reads the network and lists the servers again."""
     subnet = conn.network.find_subnet(site['name'] + '-subnet')
     network = conn.network.find_network(site['name'] + '-net')
     tags, description = sorted(network.tags), subnet.description
     conn.network.set_tags(network, tags + ['edited-by-hand'])
     conn.network.update_subnet(subnet, description='edited by hand')
     try:
-        code, output, _recap = play('provision.yml', site, 'agent_count=3')
+        code, output, _recap = play('provision.yml', site, 'agent_count=3',
+                                    'precheck__started=%.3f' % (time.time() - 600))
         after = (sorted(conn.network.get_network(network.id).tags), conn.network.get_subnet(subnet.id).description)
     finally:
         conn.network.set_tags(network, tags)
@@ -380,6 +386,9 @@ def test_network_drift_by_hand_is_fixed_and_nothing_else_changes(site, conn):
                                              'gpt371.infra.network : Private subnet -> localhost'], \
         changed_tasks(output)
     assert task_runs(output, 'gpt371.infra.network : Router with the external gateway') == 0
+    assert task_runs(output, 'gpt371.infra.network : Read the network, subnets, router and security groups as they'
+                     ' are') == 2
+    assert task_runs(output, "gpt371.infra.instances : List the servers carrying this deployment's mark") == 2
     assert 'network: updating the network (tags differ)' in output
     assert 'network: updating the subnet (description differs)' in output
 
