@@ -23,6 +23,8 @@ description:
     alike), naming keys and variables, never values; an empty list when the values can be written.
   - C(app_env_render) - the .env text, each value in the first quoting form that docker compose and python-dotenv
     read alike.
+  - C(app_env_plan) - the three above in one step for one host, as a dict of C(values), C(errors) (first a
+    missing or unreadable C(outputs_file)) and C(content), the text to write (empty unless C(errors) is empty).
   - C(app_env_mask) - the text with secret values replaced by C(<secret>) (or C(<secret, changed>) against O(old)).
   - C(app_env_drift) - the keys added, changed and removed between a wanted and a live .env text (names only).
 options:
@@ -59,6 +61,13 @@ def app_env_inventory(inventory_keys, groups, hostvars):
     return _app_env.inventory_values(inventory_keys, groups, hostvars)
 
 
+def app_env_plan(given, extra=None, outputs_file=None, output_keys=None, inventory=None, required=None,
+                 key_vars=None):
+    if not isinstance(given, dict) or not isinstance(extra or {}, dict):
+        raise AnsibleFilterError('app_env_plan: the given values and app_env_extra must be dicts')
+    return _app_env.plan(given, extra, outputs_file, output_keys, inventory, required or [], key_vars or {})
+
+
 def app_env_errors(values, required, key_vars, output_keys=None):
     return _app_env.errors(values, required, key_vars, output_keys)
 
@@ -78,4 +87,5 @@ def app_env_drift(wanted, have, secret_keys=None):
 class FilterModule(object):
     def filters(self):
         return {'app_env_values': app_env_values, 'app_env_errors': app_env_errors, 'app_env_render': app_env_render,
-                'app_env_mask': app_env_mask, 'app_env_drift': app_env_drift, 'app_env_inventory': app_env_inventory}
+                'app_env_mask': app_env_mask, 'app_env_drift': app_env_drift, 'app_env_inventory': app_env_inventory,
+                'app_env_plan': app_env_plan}

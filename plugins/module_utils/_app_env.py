@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 # How a value is written (the role README's "How values are written" says why). The first form that fits wins:
@@ -126,6 +127,35 @@ def line(key, value):
 def render(values, header=HEADER):
     """The whole .env text: the header, then one line per key, newline-terminated."""
     return ''.join(text + '\n' for text in [header] + [line(k, v) for k, v in values.items()])
+
+
+def read_outputs(path):
+    """(outputs, problem) of the provisioning outputs file on the controller: ({}, None) for no path, and a
+    message naming the variable (never a value) when the file is missing or is not a JSON object."""
+    if not path:
+        return {}, None
+    try:
+        with open(path, encoding='utf-8') as handle:
+            outputs = json.load(handle)
+    except (OSError, UnicodeDecodeError):
+        return {}, 'app_env_outputs_file: %s is not a file on the controller' % path
+    except ValueError as exc:  # JSONDecodeError: its message says where, not what
+        return {}, 'app_env_outputs_file: %s is not JSON (%s)' % (path, getattr(exc, 'msg', 'unreadable'))
+    if not isinstance(outputs, dict):
+        return {}, ('app_env_outputs_file: %s is not an outputs export (a JSON object of outputs, as'
+                    ' terraform output -json writes)' % path)
+    return outputs, None
+
+
+def plan(given, extra=None, outputs_file=None, output_keys=None, inventory=None, required=(), key_vars=None):
+    """The .env of one host in one step: {values, errors, content}. ``content`` is the text to write, '' when
+    ``errors`` (the outputs file's problem, or errors()'s messages) says it must not be written."""
+    outputs, problem = read_outputs(outputs_file)
+    if problem:
+        return {'values': {}, 'errors': [problem], 'content': ''}
+    values = compose_values(given, extra, outputs, output_keys, inventory)
+    found = errors(values, required, key_vars or {}, output_keys)
+    return {'values': values, 'errors': found, 'content': '' if found else render(values)}
 
 
 def mask(text, secret_keys, old_text=None):

@@ -73,3 +73,31 @@ def test_inventory_gives_the_cloud_addresses_and_a_variable_still_wins():
     values = _app_env.compose_values({'DB_HOST': '', 'XPIPE_HOST': 'db.internal'}, None, outputs, keys, found)
     assert values == {'DB_HOST': '10.0.0.6', 'XPIPE_HOST': 'db.internal'}
     assert _app_env.compose_values({'DB_HOST': ''}, None, outputs, keys, {}) == {'DB_HOST': '10.9.9.9'}
+
+
+def test_plan_reads_the_outputs_file_composes_checks_and_renders_in_one_step(tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text('{"supabase_instance_ip": {"value": "10.0.0.5", "sensitive": false}}')
+    given = {"DB_HOST": "", "DB_PASSWORD": "pw", "AGENT_COUNT": 3}
+    planned = _app_env.plan(given, {}, str(outputs), OUTPUT_KEYS, None, ["DB_HOST", "DB_PASSWORD"], KEY_VARS)
+    assert planned["errors"] == [] and planned["values"]["DB_HOST"] == "10.0.0.5"
+    assert planned["content"] == _app_env.render(planned["values"]) and "DB_HOST=10.0.0.5\n" in planned["content"]
+    # The inventory's address wins over the export's; no outputs file at all is fine when nothing needs it.
+    assert _app_env.plan(given, {}, str(outputs), OUTPUT_KEYS, {"DB_HOST": "10.0.0.9"})["values"]["DB_HOST"] == \
+        "10.0.0.9"
+    assert _app_env.plan({"DB_HOST": "db"}, {}, "", OUTPUT_KEYS, None, ["DB_HOST"], KEY_VARS)["errors"] == []
+    # A value that must not be written: errors, and no text to write.
+    missing = _app_env.plan({"DB_HOST": "", "DB_PASSWORD": "pw"}, {}, "", OUTPUT_KEYS, None, ["DB_HOST"], KEY_VARS)
+    assert missing["content"] == "" and "no value for DB_HOST" in missing["errors"][0]
+
+
+def test_plan_names_an_outputs_file_that_is_missing_or_not_an_export_never_its_content(tmp_path):
+    for text, words in ((None, "is not a file on the controller"), ("{not json s3cret", "is not JSON (Expecting"),
+                        ('["s3cret"]', "is not an outputs export")):
+        path = tmp_path / "outputs.json"
+        if text is not None:
+            path.write_text(text)
+        planned = _app_env.plan({"DB_HOST": "db"}, {}, str(path), OUTPUT_KEYS, None, ["DB_HOST"], KEY_VARS)
+        assert planned["content"] == "" and len(planned["errors"]) == 1, planned
+        assert planned["errors"][0].startswith("app_env_outputs_file: %s " % path) and words in planned["errors"][0]
+        assert "s3cret" not in planned["errors"][0]
