@@ -47,7 +47,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: One per address, sorted by it, C(address), C(hosts) (the host names reached there) and C(message).
+  description: One per address, sorted by it, C(address), C(hosts) (the host names reached there) and C(closed_msg) (the targets of gpt371.infra.tcp_wait).
   type: list
   elements: dict
 '''
@@ -66,7 +66,7 @@ KIND = {'bastion': "the bastion's floating IP", 'floating_ip': 'floating IP', 'f
 
 
 def ssh_first_hops(found, access='bastion', bastion_group='core', timeout=0):
-    """[{address, hosts, message}] of the addresses the controller connects to directly (no ProxyJump)."""
+    """[{address, hosts, closed_msg}] of the addresses the controller connects to directly (no ProxyJump)."""
     if access not in ALTERNATIVES:
         raise ValueError('access %r: choose one of bastion, floating_ip, fixed_ip (infra_access)' % (access,))
     hops = {}
@@ -85,7 +85,7 @@ def ssh_first_hops(found, access='bastion', bastion_group='core', timeout=0):
                    '%s); or %s.' % (address, KIND[access], names,
                                     ' within %d s' % int(timeout) if int(timeout or 0) > 0 else '', access,
                                     hops[address][0], ALTERNATIVES[access] % {'group': bastion_group}))
-        result.append({'address': address, 'hosts': hops[address], 'message': message})
+        result.append({'address': address, 'hosts': hops[address], 'closed_msg': message})
     return result
 
 

@@ -20,7 +20,7 @@ RECORDS = [
 def test_through_a_bastion_only_its_floating_ip_is_a_first_hop():
     hops = ssh_first_hops(deployment_hosts(RECORDS, 'p', access='bastion'), access='bastion', timeout=300)
     assert [(h['address'], h['hosts']) for h in hops] == [('198.51.100.4', ['p-core'])]
-    message = hops[0]['message']
+    message = hops[0]['closed_msg']
     assert "198.51.100.4 (the bastion's floating IP of p-core) on tcp/22 within 300 s" in message
     assert 'infra_access=bastion' in message and 'set infra_access=fixed_ip' in message
 
@@ -29,16 +29,16 @@ def test_fixed_ip_waits_for_every_host_and_names_the_bastion_alternative():
     hops = ssh_first_hops(deployment_hosts(RECORDS, 'p', access='fixed_ip'), access='fixed_ip')
     assert [h['address'] for h in hops] == ['10.0.0.2', '10.0.0.3', '10.0.0.4']
     assert hops[1]['hosts'] == ['p-xpipe']
-    assert 'fixed IP of p-xpipe' in hops[1]['message']
-    assert 'set infra_access=bastion to reach every server through the floating IP of core' in hops[1]['message']
-    assert 'within' not in hops[1]['message']
+    assert 'fixed IP of p-xpipe' in hops[1]['closed_msg']
+    assert 'set infra_access=bastion to reach every server through the floating IP of core' in hops[1]['closed_msg']
+    assert 'within' not in hops[1]['closed_msg']
 
 
 def test_extra_ssh_args_do_not_hide_a_first_hop():
     found = deployment_hosts(RECORDS[:1], 'p', access='floating_ip', ssh_args='-o UserKnownHostsFile=/k')
     hops = ssh_first_hops(found, access='floating_ip', bastion_group='edge')
     assert [h['address'] for h in hops] == ['198.51.100.4']
-    assert 'through the floating IP of edge' in hops[0]['message']
+    assert 'through the floating IP of edge' in hops[0]['closed_msg']
 
 
 def test_nothing_found_gives_no_hop_and_a_wrong_access_is_named():
