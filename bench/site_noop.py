@@ -1,7 +1,7 @@
 """The no-op site.yml against the first run, on one deployment of the lab, with a profile of each (issue 15).
 
 Usage: .venv/bin/python bench/site_noop.py [--agents 3] [--runs 1] [--deployment NAME --cidr CIDR] [--keep]
-                                          [--before REV]
+                                          [--before REV] [--settle]
 A throw-away deployment ``gpt371-n<random>`` is built with site.yml (timed: the first run), then site.yml runs
 again --runs times with nothing to change (timed, changed=0 checked on every host). Both runs are profiled with
 ansible.posix.profile_tasks; the 15 tasks that took longest are printed for each, then the ratio no-op / first
@@ -10,7 +10,10 @@ kept). --before REV also runs the no-op with the collection as it was at git rev
 temporary collections path), alternating with this tree's on the same deployment, and prints the ratio
 after / before, of the wall time and of the controller's CPU time (ansible-playbook and every process it waited
 for: the lab's servers and services are not its children, so this part moves less with their load). The lab must
-be able to come up (lab/lab.sh up).
+be able to come up (lab/lab.sh up). --settle waits before every timed run until the 1-minute load average is
+below GPT371_BENCH_SETTLE_LOAD (2.0; at most GPT371_BENCH_SETTLE_MAX, 300 s), as bench/verify_agents.py does: the
+no-op runs are then timed on the standing deployment, not on the minutes after the first run (engines, stacks and
+health checks starting), and the first run on a lab that is as quiet.
 """
 import argparse
 import os
@@ -24,6 +27,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
 from lab_playbook import REPO, children_cpu, new_deployment, run_playbook  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from settle import settle  # noqa: E402
 
 PROFILE_LINE = re.compile(r'^(.+?) -{2,} (\d+\.\d+)s$', re.M)
 
@@ -72,6 +77,7 @@ def main():
     parser.add_argument('--cidr')
     parser.add_argument('--keep', action='store_true')
     parser.add_argument('--before', metavar='REV', help='also time the no-op of the collection at this revision')
+    parser.add_argument('--settle', action='store_true', help='wait for a quiet lab before every timed run')
     args = parser.parse_args()
     subprocess.run(['bash', os.path.join(REPO, 'lab', 'lab.sh'), 'up'], check=True, capture_output=True)
     subprocess.run(['bash', os.path.join(REPO, 'examples', 'reference-stack', 'build.sh')], check=True,
@@ -87,10 +93,14 @@ def main():
     cpus = {label: [] for label, _path in trees}
     try:
         if not standing:
+            if args.settle:
+                settle()
             first, cpu, output, _recap = profiled(deployment, agents)
             show('site.yml, first run (%d agent servers)' % args.agents, first, output, cpu)
         for _ in range(args.runs):
             for label, collections in trees:  # alternating, so both see the same machine
+                if args.settle:
+                    settle()
                 took, cpu, output, recap = profiled(deployment, agents, collections=collections)
                 changed = {host: count for host, count in recap.items() if count}
                 if changed:

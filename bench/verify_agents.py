@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lab'))
 sys.path.insert(0, HERE)
 import lab_playbook  # noqa: E402
 from fresh_provisions import worktree  # noqa: E402
+from settle import settle  # noqa: E402
 from lab_playbook import REPO, children_cpu, new_deployment, run_playbook  # noqa: E402
 
 
@@ -42,20 +43,6 @@ def cold_ssh():
     control_dir = os.path.expanduser('~/.ansible/cp')
     for name in os.listdir(control_dir) if os.path.isdir(control_dir) else []:
         os.unlink(os.path.join(control_dir, name))
-
-
-def settle(limit=float(os.environ.get('GPT371_BENCH_SETTLE_LOAD', '2.0')),
-           longest=float(os.environ.get('GPT371_BENCH_SETTLE_MAX', '300'))):
-    """Wait until the 1-minute load average is below ``limit`` (at most ``longest`` s); print what it came to.
-
-    A playbook that just started or deleted servers leaves the lab busy for minutes (engines starting, stacks
-    pulling up, health checks): each count's verify runs are timed on a deployment that settled, not on the
-    scaling's tail, so both counts meet the same conditions. The deployment's own steady load stays in."""
-    started = time.monotonic()
-    while os.getloadavg()[0] >= limit and time.monotonic() - started < longest:
-        time.sleep(5)
-    loads = ', '.join('%.1f' % x for x in os.getloadavg())
-    print('  settled for %.0f s: load %s' % (time.monotonic() - started, loads), flush=True)
 
 
 def time_verify(deployment, count, trees, runs=int(os.environ.get('GPT371_BENCH_RUNS', '3'))):
