@@ -254,7 +254,8 @@ untouched_since:
     - True when no other run held the lock at O(since) or later, so no run that takes the lock can have changed the
       deployment since (a run with the lock turned off is not seen). Only a lock acquired at once can say so (not
       one waited for, taken over or broken), and only when the release mark of the last run is older than
-      O(since) by over two seconds (the store's clock has whole seconds); otherwise false.
+      O(since) by over two seconds (the store's clock has whole seconds); otherwise false, also when the store
+      does not give the mark (a warning says so; the lock is held all the same).
   returned: when O(since) is given, O(state=present) and not in check mode
   type: bool
   sample: true
@@ -512,8 +513,16 @@ class DeploymentLock:
             return self.acquired(action, mine, lock, token, seen)
 
     def quiet_since(self, since):
-        """Whether the last release on record (the mark) is older than ``since``; see untouched_since()."""
-        answer = self.call('get_object', 'GET', self.mark_key)
+        """Whether the last release on record (the mark) is older than ``since``; see untouched_since().
+
+        The lock is this run's already: a mark the store will not give claims nothing (the run reads again), and
+        the run goes on holding the lock rather than failing with it."""
+        try:
+            answer = self.call('get_object', 'GET', self.mark_key)
+        except LockError as exc:
+            self.module.warn('the release mark %s could not be read, so the reads made before the lock are made'
+                             ' again: %s' % (self.mark_key, exc.msg))
+            return False
         here_now = time.time()
         if answer is None:
             return False

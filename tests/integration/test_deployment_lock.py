@@ -7,6 +7,7 @@ Module cases run the module file as its own process (as Ansible runs it) with th
 measures the module's own wall time after its imports (WALL=...), which is what wait_timeout bounds. Playbook
 cases run ansible-playbook on localhost as the other integration tests do.
 """
+import contextlib
 import json
 import os
 import re
@@ -51,31 +52,50 @@ def store(tmp_path_factory):
         moto.stop()
 
 
-@pytest.fixture(scope='module')
-def store_ignoring_conditions():
-    """Stand-in for an S3 store without conditional writes: moto behind a filter that drops If-None-Match/If-Match.
-
-    In-process, without IAM auth (any key signs); moto's state is separate from the ``store`` fixture's process.
-    """
+@contextlib.contextmanager
+def moto_behind(wsgi_filter, bucket):
+    """Stand-in for an S3 store that misbehaves: moto in this process behind ``wsgi_filter(environ, start_response,
+    app)``. Without IAM auth (any key signs); moto's state is separate from the ``store`` fixture's process."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
     app = DomainDispatcherApplication(create_backend_app)
-
-    def drop_conditions(environ, start_response):
-        environ.pop('HTTP_IF_NONE_MATCH', None)
-        environ.pop('HTTP_IF_MATCH', None)
-        return app(environ, start_response)
-
-    server = make_server('127.0.0.1', 0, drop_conditions, threaded=True)
+    server = make_server('127.0.0.1', 0, lambda environ, start_response: wsgi_filter(environ, start_response, app),
+                         threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     info = {'endpoint': 'http://127.0.0.1:%d' % server.server_port, 'access_key': 'standin', 'secret_key': 'standin',
-            'bucket': 'gpt371-no-conditions'}
+            'bucket': bucket}
     info['client'] = s3.client('s3', info['endpoint'], info['access_key'], info['secret_key'])
     info['client'].create_bucket(Bucket=info['bucket'])
     try:
         yield info
     finally:
         server.shutdown()
+
+
+@pytest.fixture(scope='module')
+def store_ignoring_conditions():
+    """Stand-in for an S3 store without conditional writes: a filter drops If-None-Match/If-Match."""
+    def drop_conditions(environ, start_response, app):
+        environ.pop('HTTP_IF_NONE_MATCH', None)
+        environ.pop('HTTP_IF_MATCH', None)
+        return app(environ, start_response)
+
+    with moto_behind(drop_conditions, 'gpt371-no-conditions') as info:
+        yield info
+
+
+@pytest.fixture(scope='module')
+def store_denying_marks():
+    """Stand-in for a store that will not give the release marks (a policy denying GetObject on them): 403."""
+    def deny_mark_reads(environ, start_response, app):
+        if environ['REQUEST_METHOD'] == 'GET' and environ['PATH_INFO'].endswith('.released.json'):
+            start_response('403 Forbidden', [('Content-Type', 'application/xml')])
+            return [b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                    b'<Message>Access Denied</Message></Error>']
+        return app(environ, start_response)
+
+    with moto_behind(deny_mark_reads, 'gpt371-no-mark-reads') as info:
+        yield info
 
 
 @pytest.fixture
@@ -208,6 +228,23 @@ def test_a_broken_or_taken_over_lock_claims_nothing(store, deployment, tmp_path)
     time.sleep(2.1)
     taken = run_module(tmp_path, module_args(store, deployment, since=reads_began))
     assert taken['action'] == 'take_over' and taken['untouched_since'] is False, taken
+
+
+def test_a_mark_the_store_will_not_give_claims_nothing_and_the_lock_is_held(store_denying_marks, deployment,
+                                                                            tmp_path):
+    """The lock is the run's already when the mark is read: a store error there is a warning, not a failure."""
+    store = store_denying_marks
+    first = run_module(tmp_path, module_args(store, deployment))
+    released = run_module(tmp_path, module_args(store, deployment, state='absent', token=first['token']))
+    assert released['action'] == 'release' and not released.get('failed'), released  # the mark is written
+    time.sleep(3.1)
+    taken = run_module(tmp_path, module_args(store, deployment, since=time.time()))
+    assert not taken.get('failed') and taken['action'] == 'acquire', taken
+    assert taken['untouched_since'] is False, taken
+    assert 'release mark %s%s.released.json could not be read' % (PREFIX, deployment) in warned(taken), taken
+    assert 'get_object on bucket %s is denied for this access key' % store['bucket'] in warned(taken), warned(taken)
+    held = store['client'].get_object(Bucket=store['bucket'], Key=PREFIX + deployment + '.lock.json')
+    assert json.loads(held['Body'].read())['token'] == taken['token']
 
 
 def test_over_tls_the_store_is_verified_with_the_ca_given(store, deployment, tmp_path):
