@@ -5,8 +5,10 @@
 # PRIVATE to gpt371.infra: may change without notice; do not import from other collections.
 """The tcp_wait module's logic: wait until TCP ports answer, every address side by side, within one deadline.
 
-One thread per target tries a TCP connection, then sleeps, until the port answers or the deadline comes; no try
-starts that could end after the deadline, so the wait ends within ``timeout`` (plus the threads' join).
+One thread per target tries a TCP connection, then sleeps, until the port answers or the deadline comes; no
+connection attempt may last past the deadline. A host name's look-up has no timeout of its own (the resolver's),
+so the threads are waited for until the deadline only (plus JOIN_GRACE): one still resolving then is reported as
+closed, and the wait ends within ``timeout`` all the same.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +18,8 @@ __metaclass__ = type
 import socket
 import threading
 import time
+
+JOIN_GRACE = 0.2  # seconds a thread gets past the deadline to report a try that ended right at it
 
 
 def target_problem(index, target):
@@ -28,17 +32,21 @@ def target_problem(index, target):
     return None
 
 
-def wait_one(address, port, deadline, connect_timeout, sleep, clock=time.monotonic):
-    """{open, attempts, elapsed, error} of trying ``address``:``port`` until it answers or ``deadline`` comes."""
+def wait_one(address, port, deadline, connect_timeout, sleep, clock=time.monotonic, connect=socket.create_connection,
+             tally=None):
+    """{open, attempts, elapsed, error} of trying ``address``:``port`` until it answers or ``deadline`` comes;
+    ``tally`` (a one-item list), when given, counts the tries as they start."""
     started = clock()
     attempts, error = 0, None
+    tally = [0] if tally is None else tally
     while True:
         remaining = deadline - clock()
         if remaining <= 0:
             break
         attempts += 1
+        tally[0] = attempts
         try:
-            conn = socket.create_connection((address, port), timeout=min(connect_timeout, remaining))
+            conn = connect((address, port), timeout=min(connect_timeout, remaining))
         except (OSError, ValueError) as exc:  # refused, timed out, unreachable, a name that does not resolve
             error = str(exc) or exc.__class__.__name__
         else:
@@ -51,22 +59,28 @@ def wait_one(address, port, deadline, connect_timeout, sleep, clock=time.monoton
             'error': error or 'no try fitted in the timeout'}
 
 
-def wait_all(targets, timeout, connect_timeout, sleep):
+def wait_all(targets, timeout, connect_timeout, sleep, connect=socket.create_connection):
     """The targets' results, in order, each with its address, port, hosts and (when closed) message; all waited
     side by side."""
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     results = [None] * len(targets)
+    tallies = [[0] for _target in targets]
 
     def run(index, target):
-        results[index] = wait_one(target['address'], target['port'], deadline, connect_timeout, sleep)
+        results[index] = wait_one(target['address'], target['port'], deadline, connect_timeout, sleep,
+                                  connect=connect, tally=tallies[index])
 
     threads = [threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(targets)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(max(0.0, deadline - time.monotonic()) + JOIN_GRACE)
     out = []
-    for target, result in zip(targets, results):
+    for target, result, tally in zip(targets, list(results), tallies):
+        if result is None:  # its thread is still in a look-up or try: the deadline has passed (daemon, left)
+            result = {'open': False, 'attempts': tally[0], 'elapsed': round(time.monotonic() - started, 3),
+                      'error': 'still looking up or connecting when the timeout came'}
         result = dict(result, address=target['address'], port=target['port'], hosts=target.get('hosts') or [])
         if not result['open']:
             result['message'] = target.get('closed_msg') or '%s:%d did not answer on TCP within %s s (%s)' % (

@@ -48,7 +48,10 @@ options:
             error.
         type: str
   timeout:
-    description: Seconds to wait, for all targets together. No try starts that would end after it.
+    description:
+      - Seconds to wait, for all targets together. No try starts that would end after it.
+      - A host name's look-up is held to it too (the resolver's own timeout may be longer); a target still being
+        looked up then is reported as not answering.
     type: float
     default: 300
   connect_timeout:

@@ -69,3 +69,29 @@ def test_input_errors_name_the_target():
     assert target_problem(2, {'address': '', 'port': 22}).startswith('targets[2].address: got')
     assert target_problem(1, {'address': 'a b', 'port': 22}).startswith('targets[1].address')
     assert target_problem(0, {'address': 'h', 'port': 70000}).startswith('targets[0].port: got 70000')
+
+
+def test_a_look_up_that_outlasts_the_timeout_does_not_hold_the_wait():
+    """A host name whose look-up hangs (the resolver's own timeout is not ours): reported closed at the timeout.
+    The hanging resolver is a stand-in (no DNS here); the other target is a real closed port."""
+    released = threading.Event()
+
+    def hanging_resolver_standin(address, timeout):
+        if address[0] == 'hangs.example':
+            released.wait(10)
+            raise OSError('resolver gave up')
+        return socket.create_connection(address, timeout=timeout)
+
+    port = closed_port()
+    started = time.monotonic()
+    try:
+        results = wait_all([{'address': 'hangs.example', 'port': 22}, {'address': '127.0.0.1', 'port': port}],
+                           timeout=1.0, connect_timeout=1, sleep=0.2, connect=hanging_resolver_standin)
+        took = time.monotonic() - started
+    finally:
+        released.set()
+    assert not results[0]['open'] and results[0]['attempts'] == 1, results[0]
+    assert results[0]['error'] == 'still looking up or connecting when the timeout came', results[0]
+    assert results[0]['message'].startswith('hangs.example:22 did not answer on TCP within 1 s (still looking up')
+    assert not results[1]['open'] and results[1]['attempts'] > 1, results[1]
+    assert took < 1.0 + 0.5, 'the wait ends at its timeout: %.2f s' % took
