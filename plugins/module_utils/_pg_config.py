@@ -25,8 +25,8 @@ LOCAL_RULES = [
 
 
 def settings(listen_addresses, tls_dir):
-    """The server settings the role owns (ALTER SYSTEM through postgresql_set). listen_addresses joined with ', ':
-    postgresql_set compares with SHOW, which separates list items that way."""
+    """The server settings the role owns (ALTER SYSTEM through postgresql_alter_system). listen_addresses joined
+    with ', ': the module compares with pg_settings, which separates list items that way."""
     return {
         'listen_addresses': ', '.join(listen_addresses),
         'ssl': 'on',
@@ -87,7 +87,7 @@ def drift(missing_packages, audit):
     """What differs on the host from the wanted state, one phrase each, no secret; [] when nothing does.
 
     audit: cluster (pg_lsclusters output), tls (stat loop of a supplied pair), tls_reasons (tls_files_state's
-    reasons for a generated pair), settings (postgresql_set loop in check mode), hba (postgresql_pg_hba in check
+    reasons for a generated pair), settings (postgresql_alter_system loop in check mode), hba (postgresql_pg_hba in check
     mode), info (postgresql_info databases/roles), database, user, extensions."""
     if missing_packages:
         return ['packages missing: %s' % ', '.join(missing_packages)]
@@ -102,8 +102,9 @@ def drift(missing_packages, audit):
         key = (result.get('item') or {}).get('key')
         if result.get('failed'):
             found.append('setting %s unreadable: %s' % (key, result.get('msg', '')))
-        elif result.get('value_pretty') != result.get('prev_val_pretty'):
-            found.append('setting %s is %s, wanted %s' % (key, result.get('prev_val_pretty'), result.get('value_pretty')))
+        elif result.get('executed_queries'):  # the ALTER SYSTEM it would run (check mode): the running value differs
+            before = ((result.get('diff') or {}).get('before') or {}).get('setting')
+            found.append('setting %s is %s, wanted %s' % (key, before, (result.get('item') or {}).get('value')))
     hba = audit.get('hba') or {}
     if hba and not hba.get('skipped') and (hba.get('failed') or 'Changed' in hba.get('msgs', [])):
         found.append('pg_hba.conf differs from the wanted rules')

@@ -41,7 +41,10 @@ def test_errors_name_the_variable_and_the_fix():
 GOOD_AUDIT = {
     "cluster": "17  main    5432 online postgres /var/lib/postgresql/17/main /var/log/postgresql/x.log",
     "tls": {"results": [{"item": "server.crt", "stat": {"exists": True}}, {"item": "server.key", "stat": {"exists": True}}]},
-    "settings": {"results": [{"item": {"key": "ssl", "value": "on"}, "value_pretty": "on", "prev_val_pretty": "on"}]},
+    # postgresql_alter_system in check mode, changed_when false: no query it would run.
+    "settings": {"results": [{"item": {"key": "ssl", "value": "on"}, "executed_queries": [], "changed": False,
+                              "diff": {"before": {"setting": "on", "pending_restart": False},
+                                       "after": {"setting": "on", "pending_restart": False}}}]},
     "hba": {"changed": False, "msgs": []},
     "info": {"databases": {"371gpt": {"owner": "gpt371", "extensions": {"vector": {}, "plpgsql": {}}}},
              "roles": {"gpt371": {}, "postgres": {}}},
@@ -55,7 +58,10 @@ def test_drift_is_empty_when_the_audit_matches():
 
 def test_drift_names_each_difference():
     audit = dict(GOOD_AUDIT, cluster="17 main 5432 down postgres",
-                 settings={"results": [{"item": {"key": "ssl"}, "value_pretty": "on", "prev_val_pretty": "off"},
+                 settings={"results": [{"item": {"key": "ssl", "value": "on"}, "changed": False,
+                                        "executed_queries": ["ALTER SYSTEM SET ssl = 'on'"],
+                                        "diff": {"before": {"setting": "off", "pending_restart": False},
+                                                 "after": {"setting": "off", "pending_restart": False}}},
                                        {"item": {"key": "x"}, "skipped": True}]},
                  hba={"changed": False, "msgs": ["Changed"]},
                  info={"databases": {"371gpt": {"owner": "postgres", "extensions": {}}}, "roles": {}})
