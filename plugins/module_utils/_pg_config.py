@@ -87,8 +87,8 @@ def drift(missing_packages, audit):
     """What differs on the host from the wanted state, one phrase each, no secret; [] when nothing does.
 
     audit: cluster (pg_lsclusters output), tls (stat loop of a supplied pair), tls_reasons (tls_files_state's
-    reasons for a generated pair), settings (postgresql_alter_system loop in check mode), hba (postgresql_pg_hba in check
-    mode), info (postgresql_info databases/roles), database, user, extensions."""
+    reasons for a generated pair), settings (postgresql_alter_system loop in check mode), hba (postgresql_pg_hba
+    in check mode), info (postgresql_info databases/roles), database, user, extensions."""
     if missing_packages:
         return ['packages missing: %s' % ', '.join(missing_packages)]
     found = []
