@@ -66,8 +66,8 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
         except errors.NotFound:
             return None
 
-    @lockutils.synchronized('gpt371-lab-docker-networks')
     def _ensure_network(self, vif):
+        """The vif's Docker network, made if missing (under the networks lock: see _create_on_networks)."""
         net = vif['network']
         name = PREFIX + 'net-' + net['id']
         if self._api.networks(names=[name]):
@@ -85,8 +85,13 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
 
     @lockutils.synchronized('gpt371-lab-docker-networks')
     def _prune_networks(self):
+        # A container created but not started yet has no endpoint on its networks (the network lists no
+        # container), yet starts on them: a network any of the lab's containers names, in any state, stays.
+        named = set()
+        for found in self._api.containers(all=True, filters={'label': LABEL + '=server'}):
+            named.update(((found.get('NetworkSettings') or {}).get('Networks') or {}).keys())
         for net in self._api.networks(filters={'label': LABEL + '=network'}):
-            if not self._api.inspect_network(net['Id']).get('Containers'):
+            if net['Name'] not in named and not self._api.inspect_network(net['Id']).get('Containers'):
                 self._api.remove_network(net['Id'])
 
     @staticmethod
@@ -97,6 +102,17 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
     def _create_container(self, instance, network_info):
         vifs = [vif for vif in (network_info or [])
                 if any(s['version'] == 4 and s['ips'] for s in vif['network']['subnets'])]
+        container, networks = self._create_on_networks(instance, vifs)
+        self._api.put_archive(container['Id'], '/etc/ssh', self._host_key_archive(instance.uuid))
+        self._api.start(container['Id'])
+        LOG.info('started container %s for %s at %s', container_name(instance), instance.uuid,
+                 [e['IPAMConfig']['IPv4Address'] for _, e in networks])
+
+    @lockutils.synchronized('gpt371-lab-docker-networks')
+    def _create_on_networks(self, instance, vifs):
+        """The container, created on its networks (made when missing), and the (network, endpoint) pairs. One
+        step under the networks lock: another server's spawn or delete prunes unused networks, and a network
+        made here but not yet named by a container would be pruned before this server starts on it."""
         networks = [(self._ensure_network(vif), self._endpoint(vif)) for vif in vifs]
         host_config = self._api.create_host_config(
             cap_add=CAPS, security_opt=SECURITY_OPT, binds=['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
@@ -119,10 +135,7 @@ class DockerDriver(fake.FakeDriverWithoutFakeNodes):
         for name, endpoint in networks[1:]:
             self._api.connect_container_to_network(container['Id'], name,
                                                    ipv4_address=endpoint['IPAMConfig']['IPv4Address'])
-        self._api.put_archive(container['Id'], '/etc/ssh', self._host_key_archive(instance.uuid))
-        self._api.start(container['Id'])
-        LOG.info('started container %s for %s at %s', container_name(instance), instance.uuid,
-                 [e['IPAMConfig']['IPv4Address'] for _, e in networks])
+        return container, networks
 
     @staticmethod
     def _host_key_dir(uuid):
