@@ -8,8 +8,10 @@ the benchmarks run from the repository root as ``python -m bench.<name>``. No ca
 - :func:`run_module`: one real module process (as Ansible starts it, minus AnsiballZ), its result and wall time.
 - :func:`local_services`, :func:`write_private_json`, :func:`playbook_command`: what bench/ and scripts/ need to
   run a playbook against the services the integration tests use.
+- :func:`repo_yaml_files`: the YAML files under some top folders of the repository, for tests that scan them.
 """
 import contextlib
+import glob
 import json
 import os
 import subprocess
@@ -22,6 +24,15 @@ COLLECTIONS = os.path.join(REPO, '.collections')
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 INVENTORY = os.path.join(REPO, 'tests', 'integration', 'inventory.yml')
 MODULES = 'ansible_collections.gpt371.infra.plugins.modules'
+
+
+def repo_yaml_files(*tops):
+    """site.yml and every .yml/.yaml file under the given top folders of the repository, sorted."""
+    files = [os.path.join(REPO, 'site.yml')]
+    for top in tops:
+        for ext in ('yml', 'yaml'):
+            files += glob.glob(os.path.join(REPO, top, '**', '*.' + ext), recursive=True)
+    return sorted(f for f in files if os.path.isfile(f))
 
 
 class Exit(Exception):

@@ -5,7 +5,6 @@ postgresql_set: two warnings in every site.yml) and breaks the role when the col
 each collection's meta/runtime.yml, as installed here (the ``ansible`` bundle), and ansible-core's own for
 ansible.builtin.
 """
-import glob
 import functools
 import os
 import re
@@ -13,18 +12,15 @@ import sys
 
 import yaml
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from tests.helpers import repo_yaml_files
+
 FQCN = re.compile(r"^([a-z0-9_]+)\.([a-z0-9_]+)\.([a-z0-9_.]+)$")
 ROUTING_KINDS = ("modules", "action")
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _yaml_files():
-    files = [os.path.join(REPO, "site.yml")]
-    for top in ("roles", "playbooks", "awx", "examples"):
-        for ext in ("yml", "yaml"):
-            files += glob.glob(os.path.join(REPO, top, "**", f"*.{ext}"), recursive=True)
-    return sorted(f for f in files if os.path.isfile(f))
+    return repo_yaml_files("roles", "playbooks", "awx", "examples")
 
 
 def _fqcn_keys(node, found):

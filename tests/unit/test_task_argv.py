@@ -3,24 +3,19 @@
 `- --no-binary=:all:` is a plain scalar ending in ':', so YAML reads a one-key mapping and pip received
 `{'--no-binary=:all': None}`. ansible-lint did not see it; this walks every task file instead.
 """
-import glob
 import os
 
 import pytest
 import yaml
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from tests.helpers import REPO, repo_yaml_files
+
 # Keys whose value, when a list, is an argv handed to a program item by item.
 ARGV_KEYS = ("argv", "cmd")
 
 
 def _yaml_files():
-    files = []
-    for top in ("roles", "playbooks"):
-        for ext in ("yml", "yaml"):
-            files += glob.glob(os.path.join(REPO, top, "**", f"*.{ext}"), recursive=True)
-    files.append(os.path.join(REPO, "site.yml"))
-    return sorted(f for f in files if os.path.isfile(f))
+    return repo_yaml_files("roles", "playbooks")
 
 
 def _argv_lists(node, path="$"):
