@@ -37,25 +37,24 @@ def wait_one(address, port, deadline, connect_timeout, sleep, clock=time.monoton
     """{open, attempts, elapsed, error} of trying ``address``:``port`` until it answers or ``deadline`` comes;
     ``tally`` (a one-item list), when given, counts the tries as they start."""
     started = clock()
-    attempts, error = 0, None
-    tally = [0] if tally is None else tally
+    error = None
+    tally = [0] if tally is None else tally  # the one count of tries: wait_all reads it for a thread still busy
     while True:
         remaining = deadline - clock()
         if remaining <= 0:
             break
-        attempts += 1
-        tally[0] = attempts
+        tally[0] += 1
         try:
             conn = connect((address, port), timeout=min(connect_timeout, remaining))
         except (OSError, ValueError) as exc:  # refused, timed out, unreachable, a name that does not resolve
             error = str(exc) or exc.__class__.__name__
         else:
             conn.close()
-            return {'open': True, 'attempts': attempts, 'elapsed': round(clock() - started, 3), 'error': None}
+            return {'open': True, 'attempts': tally[0], 'elapsed': round(clock() - started, 3), 'error': None}
         pause = min(sleep, deadline - clock())
         if pause > 0:
             time.sleep(pause)
-    return {'open': False, 'attempts': attempts, 'elapsed': round(clock() - started, 3),
+    return {'open': False, 'attempts': tally[0], 'elapsed': round(clock() - started, 3),
             'error': error or 'no try fitted in the timeout'}
 
 
