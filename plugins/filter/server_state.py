@@ -17,10 +17,13 @@ description:
     of C(gpt371.infra.server_plan).
   - Returns C(current) (wanted and found), C(missing) (wanted names not found), C(duplicates) (names found more than
     once), C(extra_agents) (the deployment's agents beyond the agent count, to delete when scaling down), C(hosts)
-    (ACTIVE servers with an address, for the in-memory inventory), C(not_active), C(to_apply) and C(outputs).
+    (ACTIVE servers with an address, for the in-memory inventory), C(not_active), C(to_apply), C(outputs) and
+    C(catalog_to_create).
   - C(to_apply) lists the wanted servers that are missing or whose metadata, security groups or O(tags) differ
     from the wanted ones (what C(openstack.cloud.server) would change), so a no-op run calls the server module for
     none of them. A field the found record lacks counts as different.
+  - C(catalog_to_create) is C({images, flavors}), the names the missing servers use, each once and sorted; the
+    only ones to look up (C(openstack.cloud.server) reads an image and a flavor only to create a server).
   - Each C(not_active) entry is C({name, id, status, fault, fix, message}); the fix fits the state (ERROR - the
     fault, then reset the state, rebuild, or delete and provision again; SHUTOFF - start).
 options:
@@ -55,7 +58,7 @@ EXAMPLES = r'''
 RETURN = r'''
 _value:
   description: C(current), C(missing), C(duplicates), C(extra_agents), C(hosts), C(not_active), C(to_apply),
-    C(outputs).
+    C(outputs), C(catalog_to_create).
   type: dict
 '''
 

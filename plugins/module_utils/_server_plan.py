@@ -189,8 +189,9 @@ def server_state(found, wanted, name_prefix='', tags=None):
     than once), extra_agents (agents of the deployment beyond the wanted ones), hosts (ACTIVE current servers
     with an address, for add_host), not_active (one dict per current server that is not ACTIVE), to_apply
     (wanted full names that are missing or differ in metadata, security groups or ``tags``: the only ones the
-    server module is called for) and outputs (servers by role, agent_instance_ips, floating_ips), all sorted by
-    name."""
+    server module is called for), outputs (servers by role, agent_instance_ips, floating_ips), all sorted by
+    name, and catalog_to_create (the images and flavors the missing servers name, sorted once each: the only
+    ones to look up, since openstack.cloud.server reads them only to create a server)."""
     found = sorted(found or [], key=lambda s: s.get('name') or '')
     wanted = wanted or []
     wanted_names = [w['full_name'] for w in wanted]
@@ -216,9 +217,12 @@ def server_state(found, wanted, name_prefix='', tags=None):
     hosts = [{'name': s['name'], 'id': s.get('id'), 'private_v4': _private_v4(s),
               'groups': _mark.groups_of(s)}
              for s in current if (s.get('status') or '').upper() == 'ACTIVE' and _private_v4(s)]
+    missing = [w for w in wanted if w['full_name'] not in found_names]
     return {
         'current': current,
-        'missing': [n for n in wanted_names if n not in found_names],
+        'missing': [w['full_name'] for w in missing],
+        'catalog_to_create': {'images': sorted(set(w['image'] for w in missing if w.get('image'))),
+                              'flavors': sorted(set(w['flavor'] for w in missing if w.get('flavor')))},
         'to_apply': [w['full_name'] for w in wanted if needs_apply(w, by_name.get(w['full_name']), tags)],
         'duplicates': sorted(set(n for n in found_names if found_names.count(n) > 1)),
         'extra_agents': extra,

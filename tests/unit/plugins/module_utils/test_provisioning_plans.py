@@ -154,6 +154,17 @@ def test_state_of_a_new_deployment_is_all_missing():
     assert state['outputs'] == {'servers': {}, 'agent_instance_ips': [], 'floating_ips': {}}
 
 
+def test_state_names_the_catalog_of_the_servers_to_create_only():
+    wanted = plan(overrides={'supabase': {'flavor': 's1-8'}, 'agent-server-0': {'image': 'Ubuntu 22.04'}})['servers']
+    state = server_state([], wanted, 'demo-')
+    assert state['catalog_to_create'] == {'images': ['Ubuntu 20.04', 'Ubuntu 22.04'], 'flavors': ['s1-4', 's1-8']}
+    # supabase and agent-server-0 stand: their own image and flavor are not read.
+    state = server_state([found('demo-supabase'), found('demo-agent-server-0', role='agent', index=0)], wanted, 'demo-')
+    assert state['catalog_to_create'] == {'images': ['Ubuntu 20.04'], 'flavors': ['s1-4']}
+    everything = [found(w['full_name'], role=w['role'], index=w.get('index', -1)) for w in wanted]
+    assert server_state(everything, wanted, 'demo-')['catalog_to_create'] == {'images': [], 'flavors': []}
+
+
 def test_state_reports_duplicates_from_a_race():
     state = server_state([found('demo-core'), found('demo-core')], plan()['servers'], 'demo-')
     assert state['duplicates'] == ['demo-core']
