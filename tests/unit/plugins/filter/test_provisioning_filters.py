@@ -69,6 +69,21 @@ def test_bad_input_fails_before_any_cloud_call(tmp_path, role, extra, words):
     assert recap(run.stdout)['changed'] == 0
 
 
+@pytest.mark.parametrize('option, public_key', [('instances_public_key_file', ''),
+                                                 ('instances_private_key_file', 'ssh-ed25519 AAAAC3Nz gpt371')])
+def test_a_key_path_that_is_no_file_fails_before_any_cloud_call(tmp_path, option, public_key):
+    """A key file named by mistake (a path that does not exist, a directory) fails the precheck, naming the
+    option, before the first cloud call: not at the key pair or the first SSH connection, after the network."""
+    path = str(tmp_path / 'missing.pub') if option == 'instances_public_key_file' else str(tmp_path)
+    run = playbook(tmp_path, 'instances', ['-e', json.dumps({'infra_deployment': 'demo', option: path,
+                                                             'instances_public_key': public_key})])
+    assert run.returncode != 0
+    text = re.sub(r'\s+', ' ', run.stdout)
+    assert '%s %s is not a file on the controller' % (option, path) in text, run.stdout[-3000:]
+    assert 'Nothing was created.' in text and not OPENSTACK_TASKS.search(run.stdout), run.stdout[-3000:]
+    assert 'gpt371-no-such-cloud' not in run.stdout and recap(run.stdout)['changed'] == 0
+
+
 def test_teardown_without_confirmation_touches_nothing(tmp_path):
     run = playbook(tmp_path, 'teardown', ['-e', 'infra_deployment=demo'])
     assert run.returncode != 0 and '-e teardown_confirm=demo' in re.sub(r'\s+', ' ', run.stdout)
