@@ -69,8 +69,8 @@ def test_bad_input_fails_before_any_cloud_call(tmp_path, role, extra, words):
     assert recap(run.stdout)['changed'] == 0
 
 
-@pytest.mark.parametrize('option, public_key', [('instances_public_key_file', ''),
-                                                 ('instances_private_key_file', 'ssh-ed25519 AAAAC3Nz gpt371')])
+@pytest.mark.parametrize('option, public_key', [
+    ('instances_public_key_file', ''), ('instances_private_key_file', 'ssh-ed25519 AAAAC3Nz gpt371')])
 def test_a_key_path_that_is_no_file_fails_before_any_cloud_call(tmp_path, option, public_key):
     """A key file named by mistake (a path that does not exist, a directory) fails the precheck, naming the
     option, before the first cloud call: not at the key pair or the first SSH connection, after the network."""
