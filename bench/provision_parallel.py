@@ -23,7 +23,8 @@ sys.path.insert(0, HERE)
 import lab_playbook  # noqa: E402
 from fresh_provisions import first_error, worktree  # noqa: E402
 
-ROLE_TIME = re.compile(r'^gpt371\.infra\.instances\s*-+\s*([\d.]+)s', re.M)
+# profile_roles' recap names a role without its collection ("instances ---- 12.34s").
+ROLE_TIME = re.compile(r'^(?:gpt371\.infra\.)?instances -+ ([\d.]+)s$', re.M)
 CORE = {'name': 'core', 'groups': ['core', 'app'], 'security_groups': ['ssh', 'api'], 'floating_ip': True}
 
 
